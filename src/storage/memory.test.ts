@@ -1,0 +1,4 @@
+import { runStorageConformance } from './conformance.js';
+import { createMemoryBackend } from './memory.js';
+
+runStorageConformance('memory', async () => createMemoryBackend());
