@@ -1,0 +1,38 @@
+// Decoding an unseal key as Vault's sys/unseal does: hex is tried first and used only when its
+// decoded length is a plausible key length (16..33 bytes), otherwise standard base64.
+import { InvalidRequestError } from '../errors.js';
+
+export const MIN_KEY_BYTES = 16;
+export const MAX_KEY_BYTES = 33; // 32-byte key + the Shamir x-coordinate byte
+
+const HEX = /^(?:[0-9a-fA-F]{2})+$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** Copies into a Buffer.alloc'd buffer (never the shared pool) and wipes the temporary. */
+function ownedCopy(temp: Buffer): Buffer {
+  const out = Buffer.alloc(temp.length);
+  temp.copy(out);
+  temp.fill(0);
+  return out;
+}
+
+export function decodeUnsealKey(input: unknown): Buffer {
+  if (typeof input !== 'string' || input === '') {
+    throw new InvalidRequestError("'key' must be specified in request body as JSON, or 'reset' set to true");
+  }
+  const hexBytes = input.length / 2;
+  if (HEX.test(input) && hexBytes >= MIN_KEY_BYTES && hexBytes <= MAX_KEY_BYTES) {
+    return ownedCopy(Buffer.from(input, 'hex'));
+  }
+  // Standard, padded base64 only, as Go's base64.StdEncoding accepts.
+  if (BASE64.test(input) && input.length % 4 === 0) {
+    return ownedCopy(Buffer.from(input, 'base64'));
+  }
+  throw new InvalidRequestError("'key' must be a valid hex or base64 string");
+}
+
+export function assertKeyLength(key: Uint8Array, expected: number): void {
+  if (key.length < MIN_KEY_BYTES) throw new InvalidRequestError(`invalid key: key is shorter than minimum ${MIN_KEY_BYTES} bytes`);
+  if (key.length > MAX_KEY_BYTES) throw new InvalidRequestError(`invalid key: key is longer than maximum ${MAX_KEY_BYTES} bytes`);
+  if (key.length !== expected) throw new InvalidRequestError(`invalid key: expected a ${expected}-byte key, got ${key.length} bytes`);
+}
