@@ -1,0 +1,44 @@
+// Request body reading and decoding: a hard size limit, JSON (Vault's default) or a form body.
+import type { Readable } from 'node:stream';
+import { AppError, InvalidRequestError } from '../core/errors.js';
+
+export const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
+
+export function bodyTooLarge(): AppError {
+  return new AppError('ERR_BODY_TOO_LARGE', 'http: request body too large');
+}
+
+export async function readBody(stream: Readable, limit: number, declaredLength: number | undefined): Promise<Buffer> {
+  if (declaredLength !== undefined && declaredLength > limit) throw bodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > limit) throw bodyTooLarge();
+    chunks.push(buf);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+/** Parses a body the way Vault does: JSON unless it is a form post whose first non-blank byte isn't { or [. */
+export function decodeBody(raw: Buffer, contentType: string | undefined): unknown {
+  if (raw.length === 0) return undefined;
+  const text = raw.toString('utf8');
+  const trimmed = text.trimStart();
+  if (trimmed === '') return undefined;
+  const ct = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (ct === 'application/x-www-form-urlencoded' && trimmed[0] !== '{' && trimmed[0] !== '[') {
+    const out: Record<string, string | string[]> = {};
+    for (const [k, v] of new URLSearchParams(text)) {
+      const prev = out[k];
+      out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    }
+    return out;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new InvalidRequestError('failed to parse JSON input: invalid JSON in request body');
+  }
+}

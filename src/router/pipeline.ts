@@ -1,0 +1,238 @@
+// The request pipeline (DESIGN.md "How a request flows"): operation → sealed? → token → mount →
+// existence check → ACL (+ sudo) → audit request → handler → list/204 rules → audit response →
+// wrap → envelope. It knows no engine and no transport.
+import { randomUUID } from 'node:crypto';
+import { AppError, InvalidRequestError, NotFoundError, PermissionDeniedError, SealedError, UnsupportedPathError } from '../core/errors.js';
+import { errorToReply } from '../http/status-map.js';
+import { buildEnvelope, type Envelope } from '../http/envelope.js';
+import { parseDurationSeconds } from '../lib/duration.js';
+import type { Operation, Request, Response, TokenInfo } from '../framework/types.js';
+import type { MountTable, MountedBackend } from './mount-table.js';
+import { parseOperation } from './operation.js';
+import type { ApiRequest, ApiResponse } from './request.js';
+
+export interface AclDecision {
+  allowed: boolean;
+  sudo: boolean;
+  root: boolean;
+  minWrappingTTL?: number;
+  maxWrappingTTL?: number;
+}
+
+export interface AclLike {
+  allowOperation(input: { path: string; operation: Operation; data?: Record<string, unknown> }): AclDecision;
+}
+
+export interface TokenLookup<E> {
+  lookup(token: string): Promise<E | undefined>;
+  use(entry: E): Promise<boolean>;
+  toTokenInfo(entry: E): TokenInfo;
+  /** After the response: revokes a token whose last use this request was. */
+  finishRequest?(entry: E): Promise<void>;
+}
+
+export interface AuditSink {
+  enabled(): boolean;
+  logRequest(input: { request: Request; token?: TokenInfo; error?: string }): Promise<void>;
+  logResponse(input: { request: Request; token?: TokenInfo; response?: Response; error?: string }): Promise<void>;
+}
+
+export interface Wrapper {
+  /** Stores `envelope` in a fresh single-use wrapping token's cubbyhole and returns the wrap_info. */
+  wrap(envelope: Envelope, ttl: number, creationPath: string, parent?: TokenInfo): Promise<Envelope['wrap_info']>;
+}
+
+export interface PipelineDeps<E> {
+  sealed(): boolean;
+  mounts(): MountTable;
+  tokens(): TokenLookup<E>;
+  acl(policies: string[]): Promise<AclLike>;
+  isSudoPath(path: string): boolean;
+  audit?: () => AuditSink | undefined;
+  wrapper?: () => Wrapper | undefined;
+  /** Endpoints answered outside the envelope and before the seal check (sys/init, sys/health…). */
+  bare(req: ApiRequest): Promise<ApiResponse | undefined>;
+  onUnexpectedError(err: unknown, req: ApiRequest): void;
+  /** Observes every finished request (metrics). */
+  observe?: (info: { mountType: string; mountPath: string; operation: string; status: number; seconds: number }) => void;
+}
+
+export function invalidTokenError(): PermissionDeniedError {
+  return new PermissionDeniedError('2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n');
+}
+
+export function tokenFromHeaders(headers: Record<string, string | undefined>): string {
+  const direct = headers['x-vault-token'];
+  if (direct !== undefined && direct !== '') return direct.trim();
+  const authz = headers['authorization'];
+  if (authz !== undefined) {
+    const trimmed = authz.trim();
+    if (trimmed.startsWith('Bearer ')) return trimmed.slice('Bearer '.length).trim();
+  }
+  return '';
+}
+
+function matchesSpecial(patterns: string[], rest: string): boolean {
+  for (const p of patterns) {
+    if (p.endsWith('*') ? rest.startsWith(p.slice(0, -1)) : rest === p || rest === `${p}/`) return true;
+  }
+  return false;
+}
+
+export function errorResponse(err: unknown): ApiResponse {
+  const reply = errorToReply(err);
+  return { status: reply.status, json: { errors: reply.errors } };
+}
+
+function parseWrapTTL(headers: Record<string, string | undefined>): number {
+  const raw = headers['x-vault-wrap-ttl'];
+  if (raw === undefined || raw === '') return 0;
+  try {
+    const ttl = parseDurationSeconds(raw.trim(), 'X-Vault-Wrap-TTL');
+    if (ttl === 0) throw new Error('zero');
+    return ttl;
+  } catch {
+    throw new InvalidRequestError('error parsing X-Vault-Wrap-TTL header');
+  }
+}
+
+export function createPipeline<E>(deps: PipelineDeps<E>) {
+  async function authenticate(clientToken: string, required: boolean): Promise<{ entry?: E; info?: TokenInfo }> {
+    if (clientToken === '') {
+      if (required) throw new PermissionDeniedError();
+      return {};
+    }
+    const entry = await deps.tokens().lookup(clientToken);
+    if (!entry) {
+      if (required) throw invalidTokenError();
+      return {};
+    }
+    return { entry, info: deps.tokens().toTokenInfo(entry) };
+  }
+
+  async function handle(api: ApiRequest): Promise<ApiResponse> {
+    const started = process.hrtime.bigint();
+    let mountType = '';
+    let mountPath = '';
+    let operation = api.method.toLowerCase();
+    let result: ApiResponse;
+    try {
+      const bare = await deps.bare(api);
+      if (bare) {
+        result = bare;
+        mountType = 'system';
+        mountPath = 'sys/';
+      } else {
+        const parsed = parseOperation(api);
+        operation = parsed.operation;
+        if (deps.sealed()) throw new SealedError();
+        const routed = deps.mounts().match(parsed.path);
+        if (routed) {
+          mountType = routed.mount.info.type;
+          mountPath = routed.mount.info.path;
+        }
+        result = await dispatch(api, parsed.operation, parsed.path, parsed.data, routed);
+      }
+    } catch (err) {
+      if (!(err instanceof AppError) || errorToReply(err).unexpected) deps.onUnexpectedError(err, api);
+      result = errorResponse(err);
+    }
+    deps.observe?.({ mountType, mountPath, operation, status: result.status, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+    return result;
+  }
+
+  async function dispatch(
+    api: ApiRequest, op: Operation, path: string, data: Record<string, unknown>,
+    routed: { mount: MountedBackend; rest: string } | undefined,
+  ): Promise<ApiResponse> {
+    const clientToken = tokenFromHeaders(api.headers);
+    const wrapTTL = parseWrapTTL(api.headers);
+    const unauthenticated = routed !== undefined && matchesSpecial(routed.mount.backend.specialPaths.unauthenticated, routed.rest);
+    const { entry, info } = await authenticate(clientToken, !unauthenticated);
+
+    const request: Request = {
+      id: randomUUID(), operation: op, path: routed?.rest ?? path, fullPath: path,
+      mount: routed?.mount.info ?? ({} as Request['mount']), data, storage: routed?.mount.storage ?? ({} as Request['storage']),
+      clientToken: info ? clientToken : '', token: info, remoteAddress: api.remoteAddress, headers: pickHeaders(api.headers), wrapTTL,
+    };
+
+    if (routed && (op === 'update' || op === 'create')) {
+      const exists = await routed.mount.backend.existenceCheck(request);
+      if (exists === false) request.operation = 'create';
+    }
+
+    let decision: AclDecision | undefined;
+    if (entry !== undefined && info !== undefined && !unauthenticated) {
+      const acl = await deps.acl(info.policies);
+      decision = acl.allowOperation({ path, operation: request.operation, data });
+      const needsSudo = deps.isSudoPath(path) || (routed !== undefined && matchesSpecial(routed.mount.backend.specialPaths.sudo, routed.rest));
+      if (!decision.allowed || (needsSudo && !decision.sudo && !decision.root)) throw new PermissionDeniedError();
+      if (decision.minWrappingTTL && (wrapTTL === 0 || wrapTTL < decision.minWrappingTTL)) {
+        throw new PermissionDeniedError('wrapping TTL is lower than the minimum allowed by policy', { details: [] });
+      }
+      if (decision.maxWrappingTTL && wrapTTL > decision.maxWrappingTTL) {
+        throw new PermissionDeniedError('wrapping TTL exceeds the maximum allowed by policy');
+      }
+    }
+    if (!routed) throw new UnsupportedPathError(path);
+
+    const audit = deps.audit?.();
+    const auditing = audit?.enabled() ?? false;
+    if (auditing) await audit!.logRequest({ request, token: info });
+    const counted = entry !== undefined && !unauthenticated;
+    if (counted && !(await deps.tokens().use(entry))) throw invalidTokenError();
+
+    let resp: Response | undefined;
+    try {
+      resp = await routed.mount.backend.handleRequest(request);
+      if (op === 'list') checkListResult(resp);
+    } catch (err) {
+      if (counted) await deps.tokens().finishRequest?.(entry);
+      if (auditing) {
+        const reply = errorToReply(err);
+        await audit!.logResponse({ request, token: info, error: reply.errors.join('; ') || String(reply.status) });
+      }
+      throw err;
+    }
+    if (counted) await deps.tokens().finishRequest?.(entry);
+    if (auditing) await audit!.logResponse({ request, token: info, response: resp });
+    if (resp === undefined) return { status: 204 };
+    if (resp.raw) return { status: resp.raw.status, raw: { contentType: resp.raw.contentType, body: resp.raw.body }, headers: resp.raw.headers };
+
+    const envelope = buildEnvelope(request.id, path, resp, routed.mount.info.type);
+    const status = resp.statusCode ?? 200;
+    if (wrapTTL > 0 && status < 400) {
+      const wrapper = deps.wrapper?.();
+      if (wrapper) {
+        const wrapInfo = await wrapper.wrap(envelope, wrapTTL, path, info);
+        return {
+          status: 200,
+          json: { request_id: '', lease_id: '', renewable: false, lease_duration: 0, data: null, wrap_info: wrapInfo, warnings: null, auth: null, mount_type: '' },
+        };
+      }
+    }
+    return { status, json: envelope };
+  }
+
+  return { handle };
+}
+
+/** LIST with nothing to show is a 404 with an empty error list, unless there is other data or warnings. */
+function checkListResult(resp: Response | undefined): void {
+  if (!resp || resp.raw) return;
+  const keys = resp.data?.['keys'];
+  const hasKeys = Array.isArray(keys) && keys.length > 0;
+  if (hasKeys) return;
+  const otherData = resp.data && Object.keys(resp.data).some((k) => k !== 'keys' && k !== 'key_info');
+  if (!otherData && !(resp.warnings && resp.warnings.length > 0)) throw new NotFoundError();
+}
+
+const FORWARDED_HEADERS = ['user-agent', 'x-forwarded-for', 'content-type', 'x-vault-request'];
+function pickHeaders(headers: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of FORWARDED_HEADERS) {
+    const v = headers[h];
+    if (v !== undefined) out[h] = v;
+  }
+  return out;
+}

@@ -1,0 +1,73 @@
+// Starts a server from a config: storage backend, core, listeners. Used by `coffer server`, the
+// dev mode and the integration tests (which start real servers on random loopback ports).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createMemoryBackend } from '../storage/memory.js';
+import { createSqliteBackend } from '../storage/sqlite.js';
+import type { StorageBackend } from '../storage/backend.js';
+import { startHttpServer, type RunningServer } from '../http/server.js';
+import { createCore, type Core, type CoreExtensions } from './core.js';
+import type { ServerConfig, StorageConfig } from './config.js';
+
+export interface StartedServer {
+  core: Core;
+  listeners: RunningServer[];
+  /** The first listener's base URL, e.g. http://127.0.0.1:8200 */
+  address: string;
+  stop(): Promise<void>;
+}
+
+export function openStorage(cfg: StorageConfig): StorageBackend {
+  return cfg.type === 'sqlite' ? createSqliteBackend({ path: cfg.path }) : createMemoryBackend();
+}
+
+export type Logger = pino.Logger;
+
+export function createLogger(level: string): Logger {
+  return pino({ level, base: undefined }, pino.destination(2));
+}
+
+export async function startServer(config: ServerConfig, logger: Logger, ext: CoreExtensions = {}): Promise<StartedServer> {
+  const physical = openStorage(config.storage);
+  const core = createCore({
+    physical, defaultLeaseTTL: config.defaultLeaseTTL, maxLeaseTTL: config.maxLeaseTTL, clusterName: config.clusterName,
+    // Only the error's class and message are logged: request data never reaches the log.
+    logError: (err, context) => logger.error({ context, err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) }, 'request failed'),
+  }, ext);
+  const listeners: RunningServer[] = [];
+  try {
+    for (const l of config.listeners) {
+      listeners.push(await startHttpServer(l, core.handle, undefined, (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'http error')));
+    }
+  } catch (err) {
+    for (const l of listeners) await l.close();
+    await core.close();
+    throw err;
+  }
+  return {
+    core, listeners, address: listeners[0]!.address,
+    async stop() {
+      for (const l of listeners) await l.close();
+      await core.close();
+    },
+  };
+}
+
+/** Dev mode: SQLite in a fresh private temp directory (removed on stop), initialised and unsealed, kv v2 at secret/. */
+export async function startDevServer(opts: { listenAddress?: string; rootTokenId?: string; storage?: 'sqlite' | 'memory'; logger: Logger; ext?: CoreExtensions }) {
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-dev-'));
+  const storage: StorageConfig = opts.storage === 'memory' ? { type: 'memory' } : { type: 'sqlite', path: join(dir, 'coffer.db') };
+  const server = await startServer({
+    storage, listeners: [{ address: opts.listenAddress ?? '127.0.0.1:8200', tlsDisable: true }], ui: true, logLevel: 'info',
+  }, opts.logger, opts.ext);
+  const { rootToken, unsealKey } = await server.core.initializeDev(opts.rootTokenId);
+  return {
+    ...server, rootToken, unsealKey, storagePath: storage.type === 'sqlite' ? storage.path : ':memory:',
+    async stop() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

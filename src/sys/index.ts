@@ -1,0 +1,20 @@
+// The system backend mounted at sys/: one file per endpoint family, assembled here.
+import { createBackend, type PathDef } from '../framework/backend.js';
+import type { Backend } from '../framework/types.js';
+import type { SystemContext } from './context.js';
+import { capabilityPaths } from './path-capabilities.js';
+import { internalUiPaths } from './path-internal-ui.js';
+import { keyPaths } from './path-keys.js';
+import { mountPaths } from './path-mounts.js';
+import { policyEndpoints } from './path-policy.js';
+
+export function createSystemBackend(ctx: SystemContext, extraPaths: PathDef[] = []): Backend {
+  return createBackend({
+    type: 'system',
+    paths: [...mountPaths(ctx), ...policyEndpoints(ctx), ...capabilityPaths(ctx), ...keyPaths(ctx), ...internalUiPaths(ctx), ...extraPaths],
+    specialPaths: {
+      unauthenticated: ['internal/ui/mounts', 'wrapping/lookup', 'wrapping/unwrap'],
+      sudo: [],
+    },
+  });
+}
