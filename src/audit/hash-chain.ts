@@ -1,0 +1,222 @@
+// Tamper evidence for audit logs (beyond Vault). Every line a device writes ends with
+//   "chain":{"seq":<n>,"prev":"<hex>","mac":"<hex>"}}
+// where `mac` is HMAC-SHA256 (keyed with the device's chain key) of the line's exact bytes with the
+// `,"mac":"…"` member removed, and `prev` is the `mac` of the line written before it. Editing a line
+// breaks its own MAC, deleting/inserting/reordering breaks `seq`/`prev`, and without the key nobody can
+// compute a valid MAC for a forged or re-linked line. Checkpoint lines (every N entries, and at
+// rotation/close) mark where a file may legitimately end, so a truncated file is detected too.
+// The exact format is documented in docs/audit.md; verify.ts walks it.
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+
+export const CHAIN_FORMAT_VERSION = 1;
+const MAC_HEX_LEN = 64;
+/** `,"mac":"` + 64 hex + `"}}` — the fixed tail of every chained line. */
+export const MAC_SUFFIX_LEN = 8 + MAC_HEX_LEN + 3;
+const MAC_SUFFIX = /^,"mac":"([0-9a-f]{64})"\}\}$/;
+const CHAIN_TAIL = /"chain":\{"seq":([1-9][0-9]{0,15}),"prev":"((?:[0-9a-f]{64})?)"\}\}$/;
+
+/** Why a chain segment starts: a brand-new chain, or a continuation of an earlier one. */
+export type StartReason = 'new' | 'reopen' | 'rotate' | 'recover';
+export type CheckpointReason = 'interval' | 'rotate' | 'close';
+
+/** Where a chain stands: the last line's sequence number and MAC ('' before the first line). */
+export interface ChainHead {
+  seq: number;
+  mac: string;
+}
+
+/**
+ * The per-device chain key: HKDF-SHA256 of the server's audit chain secret, bound to the device
+ * path. Deterministic, so an operator can obtain the key for a path again after a restart (or after
+ * the device was disabled) to verify old files, and one device's key says nothing about another's.
+ */
+export function deriveChainKey(secret: Uint8Array, devicePath: string): Uint8Array {
+  if (secret.length < 32) throw new Error('audit chain secret must be at least 32 bytes');
+  return new Uint8Array(hkdfSync('sha256', secret, 'coffer-audit-chain', `v${CHAIN_FORMAT_VERSION}:${devicePath}`, 32));
+}
+
+function macHex(key: Uint8Array, data: Uint8Array | string): string {
+  return createHmac('sha256', key).update(data).digest('hex');
+}
+
+/**
+ * Seals one JSON object (its serialised text, which must be a non-empty object) into a chained line,
+ * without the trailing newline. `prefix` (the device's `prefix` option) is part of the MAC'd bytes.
+ */
+export function sealLine(key: Uint8Array, prefix: string, objectJson: string, seq: number, prev: string): { line: string; mac: string } {
+  if (objectJson.length < 3 || objectJson[0] !== '{' || objectJson[objectJson.length - 1] !== '}') {
+    throw new Error('audit entry must be a non-empty JSON object');
+  }
+  const unsealed = `${prefix}${objectJson.slice(0, -1)},"chain":{"seq":${seq},"prev":"${prev}"}}`;
+  const mac = macHex(key, unsealed);
+  return { line: `${unsealed.slice(0, -2)},"mac":"${mac}"}}`, mac };
+}
+
+export type OpenedLine =
+  | { ok: true; seq: number; prev: string; mac: string; macValid: boolean }
+  | { ok: false; reason: string };
+
+const SUFFIX_TAIL = Buffer.from('}}');
+
+/**
+ * Checks one line (exact bytes, without its newline) against the key: its own MAC and the chain
+ * member. Does not parse the rest of the JSON.
+ */
+export function openLine(key: Uint8Array, line: Uint8Array): OpenedLine {
+  const buf = Buffer.from(line.buffer, line.byteOffset, line.byteLength);
+  if (buf.length <= MAC_SUFFIX_LEN) return { ok: false, reason: 'not a chained audit line' };
+  const suffix = MAC_SUFFIX.exec(buf.subarray(buf.length - MAC_SUFFIX_LEN).toString('latin1'));
+  if (!suffix) return { ok: false, reason: 'not a chained audit line (no chain MAC)' };
+  const unsealed = Buffer.concat([buf.subarray(0, buf.length - MAC_SUFFIX_LEN), SUFFIX_TAIL]);
+  const tail = CHAIN_TAIL.exec(unsealed.subarray(Math.max(0, unsealed.length - 120)).toString('latin1'));
+  if (!tail) return { ok: false, reason: 'not a chained audit line (no chain member)' };
+  const mac = suffix[1]!;
+  const expected = createHmac('sha256', key).update(unsealed).digest();
+  const macValid = timingSafeEqual(expected, Buffer.from(mac, 'hex'));
+  return { ok: true, seq: Number(tail[1]), prev: tail[2]!, mac, macValid };
+}
+
+/** Parses the JSON object of a line whose MAC has been checked, skipping the device prefix. */
+export function parseLineObject(line: Uint8Array): Record<string, unknown> | undefined {
+  const text = Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString('utf8');
+  for (let i = text.indexOf('{'); i !== -1; i = text.indexOf('{', i + 1)) {
+    try {
+      const v: unknown = JSON.parse(text.slice(i));
+      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+    } catch {
+      // the prefix contained '{': try the next one
+    }
+  }
+  return undefined;
+}
+
+/** Where chained lines go. A sink writes whole lines; it knows nothing about the chain. */
+export interface LineSink {
+  /** Opens (or creates) the destination. */
+  open(): Promise<void>;
+  /** Writes one complete line including its '\n'. Rejects when the line could not be written. */
+  write(line: string): Promise<void>;
+  /** Closes and opens again (log rotation: the path may now name a new file). */
+  reopen(): Promise<void>;
+  close(): Promise<void>;
+  /**
+   * For sinks backed by a file that survives restarts: the last line already in it (without the
+   * newline), and whether the file ends with a newline. undefined when there is nothing to resume.
+   */
+  readTail?(): Promise<{ lastLine: Uint8Array; endsWithNewline: boolean } | undefined>;
+}
+
+export interface ChainWriterOptions {
+  key: Uint8Array;
+  sink: LineSink;
+  /** Device path, written into chain-start lines so an operator knows which key verifies a file. */
+  devicePath: string;
+  prefix?: string;
+  /** A checkpoint line after this many entries (default 1000). */
+  checkpointInterval?: number;
+  now?: () => Date;
+}
+
+/**
+ * Serialises writes to one sink and links them. All operations are queued in call order; the head
+ * only advances when a line was written, so a failed write leaves no gap in the chain.
+ */
+export function createChainWriter(opts: ChainWriterOptions) {
+  const { key, sink, devicePath } = opts;
+  const prefix = opts.prefix ?? '';
+  const interval = opts.checkpointInterval ?? 1000;
+  const now = opts.now ?? (() => new Date());
+  let head: ChainHead = { seq: 0, mac: '' };
+  let sinceCheckpoint = 0;
+  let opened = false;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  function enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async function writeObject(obj: Record<string, unknown> | string): Promise<void> {
+    const json = typeof obj === 'string' ? obj : JSON.stringify(obj);
+    const seq = head.seq + 1;
+    const sealed = sealLine(key, prefix, json, seq, head.mac);
+    await sink.write(`${sealed.line}\n`);
+    head = { seq, mac: sealed.mac };
+  }
+
+  async function writeCheckpoint(reason: CheckpointReason): Promise<void> {
+    await writeObject({ time: now().toISOString(), type: 'checkpoint', reason, seq: head.seq, hash: head.mac });
+    sinceCheckpoint = 0;
+  }
+
+  async function writeStart(reason: StartReason): Promise<void> {
+    await writeObject({ time: now().toISOString(), type: 'chain-start', reason, device: devicePath, version: CHAIN_FORMAT_VERSION });
+  }
+
+  /** Opens the sink and writes a chain-start line, continuing the chain already in the file if any. */
+  async function doOpen(): Promise<void> {
+    await sink.open();
+    let reason: StartReason = head.seq > 0 ? 'reopen' : 'new';
+    if (head.seq === 0 && sink.readTail) {
+      const tail = await sink.readTail();
+      if (tail) {
+        if (!tail.endsWithNewline) await sink.write('\n'); // isolate a torn last line
+        const last = openLine(key, tail.lastLine);
+        if (last.ok && last.macValid) {
+          head = { seq: last.seq, mac: last.mac };
+          const obj = parseLineObject(tail.lastLine);
+          const closed = obj?.['type'] === 'checkpoint' && (obj['reason'] === 'close' || obj['reason'] === 'rotate');
+          reason = closed && tail.endsWithNewline ? 'reopen' : 'recover';
+        }
+      }
+    }
+    await writeStart(reason);
+    opened = true;
+  }
+
+  return {
+    /** Opens the sink (reading back the file's chain head when it has one) and writes a chain-start line. */
+    open(): Promise<void> {
+      return enqueue(doOpen);
+    },
+    /**
+     * Appends one entry (a serialised JSON object). Opens the sink first if an earlier open failed.
+     * Resolves once the line is written; a due checkpoint is then attempted without affecting the result.
+     */
+    append(entryJson: string): Promise<void> {
+      return enqueue(async () => {
+        if (!opened) await doOpen();
+        await writeObject(entryJson);
+        sinceCheckpoint++;
+        if (sinceCheckpoint >= interval) await writeCheckpoint('interval').catch(() => undefined);
+      });
+    },
+    /** Log rotation: a checkpoint closes the old file, the sink reopens, a chain-start line continues the chain. */
+    rotate(): Promise<void> {
+      return enqueue(async () => {
+        if (opened) await writeCheckpoint('rotate').catch(() => undefined);
+        opened = false;
+        await sink.reopen();
+        await writeStart(head.seq > 0 ? 'rotate' : 'new');
+        opened = true;
+      });
+    },
+    /** Writes a closing checkpoint (best effort) and closes the sink. */
+    close(): Promise<void> {
+      return enqueue(async () => {
+        if (opened) await writeCheckpoint('close').catch(() => undefined);
+        opened = false;
+        await sink.close();
+      });
+    },
+    head(): ChainHead {
+      return { ...head };
+    },
+    isOpen(): boolean {
+      return opened;
+    },
+  };
+}
+
+export type ChainWriter = ReturnType<typeof createChainWriter>;
