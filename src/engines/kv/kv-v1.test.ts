@@ -1,21 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AppError } from '../../core/errors.js';
 import { createHarness, testMount } from '../../../test/helpers/backend.js';
 import { kvFactory } from './index.js';
 import { leaseDurationFor } from './kv-v1.js';
+import { rejects } from './test-support.js';
 
 const v1 = (options: Record<string, string> = {}, type = 'kv') => createHarness(kvFactory, testMount('secret/', type, options), { def: 3600, max: 7200 });
-
-async function rejects(p: Promise<unknown>, code: string, message?: RegExp | string): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof AppError, String(err));
-    assert.equal(err.code, code);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 test('write then read returns the stored object and the mount default TTL', async () => {
   const h = await v1();

@@ -105,9 +105,9 @@ export function parseTime(text: string): bigint {
   return BigInt(seconds) * 1_000_000_000n + BigInt((m[7] ?? '').padEnd(9, '0'));
 }
 
-/** Soft-deleted: a deletion_time that has passed (a future one is still readable). */
+/** Soft-deleted: a deletion_time that has been reached (a future one is still readable). */
 export function isDeleted(vm: VersionMetadata, nowNs: bigint): boolean {
-  return vm.deletion_time !== '' && parseTime(vm.deletion_time) < nowNs;
+  return vm.deletion_time !== '' && parseTime(vm.deletion_time) <= nowNs;
 }
 
 /** Go's time.Duration.String() for whole seconds, including the "-1s" of a disabled setting. */
