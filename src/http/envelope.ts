@@ -53,3 +53,8 @@ export function buildEnvelope(requestId: string, path: string, resp: Response, m
   }
   return env;
 }
+
+/** What a wrapped request returns: only wrap_info, every other key empty. */
+export function wrapOnlyEnvelope(requestId: string, info: WrapInfo | null): Envelope {
+  return { request_id: requestId, lease_id: '', renewable: false, lease_duration: 0, data: null, wrap_info: info, warnings: null, auth: null, mount_type: '' };
+}

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, InvalidRequestError, NotFoundError, PermissionDeniedError, SealedError, UnsupportedPathError } from '../core/errors.js';
 import { errorToReply } from '../http/status-map.js';
-import { buildEnvelope, type Envelope } from '../http/envelope.js';
+import { buildEnvelope, wrapOnlyEnvelope, type Envelope } from '../http/envelope.js';
 import { parseDurationSeconds } from '../lib/duration.js';
 import type { Operation, Request, Response, TokenInfo } from '../framework/types.js';
 import type { MountTable, MountedBackend } from './mount-table.js';
@@ -205,10 +205,7 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
       const wrapper = deps.wrapper?.();
       if (wrapper) {
         const wrapInfo = await wrapper.wrap(envelope, wrapTTL, path, info);
-        return {
-          status: 200,
-          json: { request_id: '', lease_id: '', renewable: false, lease_duration: 0, data: null, wrap_info: wrapInfo, warnings: null, auth: null, mount_type: '' },
-        };
+        return { status: 200, json: wrapOnlyEnvelope('', wrapInfo) };
       }
     }
     return { status, json: envelope };

@@ -14,12 +14,13 @@ import { cubbyholeFactory, destroyCubbyhole } from '../engines/cubbyhole/index.j
 import { kvFactory } from '../engines/kv/index.js';
 import type { BackendFactory } from '../framework/types.js';
 import { createMountTable, type MountTable } from '../router/mount-table.js';
-import { createPipeline, type AuditSink, type Wrapper } from '../router/pipeline.js';
+import { createPipeline, type AuditSink } from '../router/pipeline.js';
+import type { PathDef } from '../framework/backend.js';
 import type { ApiRequest, ApiResponse } from '../router/request.js';
 import { createBareHandler } from '../sys/bare.js';
 import type { SystemContext } from '../sys/context.js';
 import { createSystemBackend } from '../sys/index.js';
-import type { PathDef } from '../framework/backend.js';
+import { createWrapping } from '../sys/wrapping.js';
 
 export const VAULT_COMPAT_VERSION = '1.17.0+coffer';
 export const DEFAULT_LEASE_TTL = 768 * 3600;
@@ -42,7 +43,6 @@ interface Unsealed {
 /** Hooks later subsystems (audit, wrapping, metrics) attach to without the core knowing them. */
 export interface CoreExtensions {
   audit?: () => AuditSink | undefined;
-  wrapper?: () => Wrapper | undefined;
   sysPaths?: PathDef[];
   factories?: Record<string, BackendFactory>;
   observe?: Parameters<typeof createPipeline>[0]['observe'];
@@ -59,6 +59,15 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
     if (!live) throw new SealedError();
     return live;
   }
+
+  const wrapping = createWrapping({
+    tokens: () => unsealed().tokens,
+    cubbyholeStorage: () => {
+      const m = unsealed().mounts.get('secret', 'cubbyhole/');
+      if (!m) throw new SealedError();
+      return m.storage;
+    },
+  });
 
   const sysContext: SystemContext = {
     version: VAULT_COMPAT_VERSION,
@@ -97,7 +106,7 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
       },
     });
     const factories: Record<string, BackendFactory> = {
-      system: () => createSystemBackend(sysContext, ext.sysPaths),
+      system: () => createSystemBackend(sysContext, [...wrapping.paths, ...(ext.sysPaths ?? [])]),
       token: createTokenBackend(tokens),
       cubbyhole: cubbyholeFactory,
       kv: kvFactory,
@@ -131,7 +140,7 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
     acl: (names) => unsealed().policies.aclFor(names),
     isSudoPath,
     audit: ext.audit,
-    wrapper: ext.wrapper,
+    wrapper: () => wrapping.wrapper,
     bare,
     onUnexpectedError: (err, req) => logError(err, `${req.method} /v1/${req.path}`),
     observe: ext.observe,
