@@ -201,7 +201,7 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
 
   return {
     /** Enables a device: validates, opens it (its chain-start line is the test write), then persists the table. */
-    enable(path: string, input: EnableInput): Promise<void> {
+    async enable(path: string, input: EnableInput): Promise<void> {
       const p = normaliseAuditPath(path);
       return locked(async () => {
         if (state === 'new') await restoreUnlocked();
@@ -247,7 +247,7 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
     },
 
     /** Disables a device (a closing checkpoint is written first). Unknown paths are not an error. */
-    disable(path: string): Promise<void> {
+    async disable(path: string): Promise<void> {
       const p = normaliseAuditPath(path);
       return locked(async () => {
         if (state === 'new') await restoreUnlocked();
