@@ -1,0 +1,335 @@
+// The detection engine: one keyword pass over a fragment, then each triggered rule's regex over the
+// lines around its keyword hits, then checks (entropy, checksum, placeholders, allowlists).
+import { createHash } from 'node:crypto';
+import { hasInlineAllow, isPlaceholder, looksLikeNonSecretValue, createAllowlist, type Allowlist } from './allowlist.js';
+import { runChecksum, type ChecksumKind } from './checksum.js';
+import { charClassCount, shannonEntropy } from './entropy.js';
+import { createKeywordMatcher } from './prefilter.js';
+import { compileRegex } from './rules/regex.js';
+import type { Finding, Fragment, RequiredRule, RuleConfig, ScanConfig } from './types.js';
+
+/** How far past the hit's line a window may reach on very long (minified) lines. */
+const LINE_CAP = 2048;
+const LINE_TEXT_MAX = 400;
+const DEFAULT_MIN_LENGTH = 8;
+
+interface CompiledRule {
+  index: number;
+  id: string;
+  description: string;
+  re?: RegExp;
+  pathRe?: RegExp;
+  secretGroup?: number;
+  entropy?: number;
+  checksum?: ChecksumKind;
+  window: number;
+  allowlists: Allowlist[];
+  tags: string[];
+  generic: boolean;
+  minLength: number;
+  skipReport: boolean;
+  required?: RequiredRule[];
+  hasKeywords: boolean;
+}
+
+export interface Scanner {
+  readonly ruleCount: number;
+  readonly ruleIds: readonly string[];
+  /** Findings in one fragment, after every filter except the baseline. */
+  scanFragment(fragment: Fragment): Finding[];
+  /** Findings of path-only rules (e.g. a committed .p12 keystore) for one file path. */
+  scanPath(path: string, commit?: Fragment['commit']): Finding[];
+  /** True when a global allowlist excludes the whole path (no need to read the file). */
+  isPathAllowed(path: string): boolean;
+  /** Rule descriptions, for reports. */
+  describeRules(): { id: string; description: string; tags: string[] }[];
+}
+
+export function fingerprintOf(ruleId: string, file: string, secret: string): string {
+  return createHash('sha256').update(ruleId).update('\0').update(file).update('\0').update(secret).digest('hex').slice(0, 32);
+}
+
+function compileRule(rule: RuleConfig, index: number): CompiledRule {
+  const c: CompiledRule = {
+    index,
+    id: rule.id,
+    description: rule.description,
+    window: rule.window ?? 0,
+    allowlists: rule.allowlists.map(createAllowlist),
+    tags: rule.tags,
+    generic: rule.generic === true,
+    minLength: rule.minLength ?? (rule.generic ? DEFAULT_MIN_LENGTH : 1),
+    skipReport: rule.skipReport === true,
+    hasKeywords: rule.keywords.length > 0,
+  };
+  if (rule.regex !== undefined) c.re = compileRegex(rule.regex, 'g');
+  if (rule.path !== undefined) c.pathRe = compileRegex(rule.path);
+  if (rule.secretGroup !== undefined) c.secretGroup = rule.secretGroup;
+  if (rule.entropy !== undefined) c.entropy = rule.entropy;
+  if (rule.checksum !== undefined) c.checksum = rule.checksum;
+  if (rule.required !== undefined) c.required = rule.required;
+  return c;
+}
+
+function upperBound(arr: number[], x: number): number {
+  let lo = 0, hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (arr[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function overlapsAny(spans: number[], start: number, end: number): boolean {
+  for (let i = 0; i < spans.length; i += 2) if (spans[i]! < end && start < spans[i + 1]!) return true;
+  return false;
+}
+
+interface Candidate {
+  rule: CompiledRule;
+  start: number; // index of the secret in the fragment text
+  end: number;
+  matchStart: number;
+  secret: string;
+  match: string;
+  entropy: number;
+  line: number; // 0-based fragment line
+}
+
+export function createScanner(config: ScanConfig): Scanner {
+  const rules = config.rules.map(compileRule);
+  const globalAllow = config.allowlists.map(createAllowlist);
+
+  // Keyword automaton shared by every rule.
+  const keywordIndex = new Map<string, number>();
+  const keywordRules: number[][] = [];
+  config.rules.forEach((r, i) => {
+    if (rules[i]!.re === undefined) return;
+    for (const kw of r.keywords) {
+      let k = keywordIndex.get(kw);
+      if (k === undefined) {
+        k = keywordRules.length;
+        keywordIndex.set(kw, k);
+        keywordRules.push([]);
+      }
+      if (!keywordRules[k]!.includes(i)) keywordRules[k]!.push(i);
+    }
+  });
+  const matcher = createKeywordMatcher([...keywordIndex.keys()]);
+  const stateRules = new Map<number, number[]>();
+  function rulesForState(state: number): number[] {
+    let list = stateRules.get(state);
+    if (!list) {
+      const set = new Set<number>();
+      for (const k of matcher.keywordsAt(state)) for (const r of keywordRules[k]!) set.add(r);
+      list = [...set];
+      stateRules.set(state, list);
+    }
+    return list;
+  }
+  const alwaysRun = rules.filter((r) => r.re !== undefined && !r.hasKeywords).map((r) => r.index);
+  const pathOnly = rules.filter((r) => r.re === undefined && r.pathRe !== undefined);
+
+  function isPathAllowed(path: string): boolean {
+    return globalAllow.some((a) => a.allowsWholePath(path));
+  }
+
+  function suppressed(rule: CompiledRule, ctx: { path: string; secret: string; match: string; line: string; commit?: string }): boolean {
+    const full = { ruleId: rule.id, ...ctx };
+    for (const a of globalAllow) if (a.allows(full)) return true;
+    for (const a of rule.allowlists) if (a.allows(full)) return true;
+    return false;
+  }
+
+  function scanFragment(fragment: Fragment): Finding[] {
+    const text = fragment.text;
+    if (text.length === 0) return [];
+    // Line starts, built once per fragment.
+    const lineStarts: number[] = [0];
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+    const lineOf = (idx: number) => upperBound(lineStarts, idx) - 1;
+    const lineEnd = (line: number) => (line + 1 < lineStarts.length ? lineStarts[line + 1]! - 1 : text.length);
+
+    // Keyword pass: windows per rule, merged as they are produced (hits arrive in text order).
+    const windows = new Map<number, number[]>();
+    const onHit = (state: number, end: number) => {
+      for (const r of rulesForState(state)) {
+        const rule = rules[r]!;
+        let w = windows.get(r);
+        if (w && end <= w[w.length - 1]!) continue; // inside the current window
+        const a = Math.max(0, end - rule.window);
+        const b = Math.min(text.length, end + rule.window);
+        const la = lineOf(a), lb = lineOf(b);
+        const ws = Math.max(lineStarts[la]!, a - LINE_CAP);
+        const we = Math.min(lineEnd(lb), b + LINE_CAP);
+        if (!w) windows.set(r, (w = [ws, we]));
+        else if (ws <= w[w.length - 1]!) w[w.length - 1] = we;
+        else w.push(ws, we);
+      }
+    };
+    matcher.scan(text, onHit);
+    for (const r of alwaysRun) windows.set(r, [0, text.length]);
+    if (windows.size === 0) return [];
+
+    const candidates: Candidate[] = [];
+    const vetoes: number[] = []; // spans [start, end) of values that failed a format checksum
+    for (const [r, w] of windows) {
+      const rule = rules[r]!;
+      if (rule.pathRe && !rule.pathRe.test(fragment.path)) continue;
+      const re = rule.re!;
+      for (let i = 0; i < w.length; i += 2) {
+        const ws = w[i]!;
+        const slice = ws === 0 && w[i + 1] === text.length ? text : text.slice(ws, w[i + 1]!);
+        re.lastIndex = 0;
+        let m: RegExpExecArray | null;
+        while ((m = re.exec(slice)) !== null) {
+          if (m[0].length === 0) {
+            re.lastIndex++;
+            continue;
+          }
+          const c = candidateOf(rule, m, ws, lineOf);
+          if (c === 'vetoed') {
+            const at = ws + m.index;
+            vetoes.push(at, at + m[0].length);
+          } else if (c) candidates.push(c);
+        }
+      }
+    }
+    if (candidates.length === 0) return [];
+
+    // Checks that need the line, then allowlists.
+    const kept: Candidate[] = [];
+    for (const c of candidates) {
+      if (c.rule.generic && overlapsAny(vetoes, c.start, c.end)) continue; // a fake of a known format
+      const lineText = text.slice(lineStarts[c.line]!, lineEnd(c.line));
+      if (hasInlineAllow(lineText)) continue;
+      const ctx: { path: string; secret: string; match: string; line: string; commit?: string } = {
+        path: fragment.path, secret: c.secret, match: c.match, line: lineText,
+      };
+      if (fragment.commit) ctx.commit = fragment.commit.commit;
+      if (suppressed(c.rule, ctx)) continue;
+      kept.push(c);
+    }
+
+    const finalists = resolveOverlaps(applyRequired(kept)).filter((c) => !c.rule.skipReport);
+    return finalists.map((c) => toFinding(c, fragment, text, lineStarts, lineEnd, lineOf));
+  }
+
+  function candidateOf(rule: CompiledRule, m: RegExpExecArray, offset: number, lineOf: (i: number) => number): Candidate | 'vetoed' | undefined {
+    let secret: string | undefined;
+    if (rule.secretGroup !== undefined) secret = m[rule.secretGroup];
+    else for (let g = 1; g < m.length && secret === undefined; g++) if (m[g]) secret = m[g];
+    if (!secret) secret = m[0];
+    if (secret.length < rule.minLength) return undefined;
+    const entropy = shannonEntropy(secret);
+    if (rule.entropy !== undefined && !(entropy > rule.entropy)) return undefined;
+    if (rule.checksum !== undefined && !runChecksum(rule.checksum, secret)) return 'vetoed';
+    if (isPlaceholder(secret)) return undefined;
+    if (rule.generic && (looksLikeNonSecretValue(secret) || charClassCount(secret) < 2)) return undefined;
+    const matchStart = offset + m.index;
+    const rel = m[0].indexOf(secret);
+    const start = matchStart + (rel < 0 ? 0 : rel);
+    return { rule, start, end: start + secret.length, matchStart, secret, match: m[0], entropy, line: lineOf(start) };
+  }
+
+  function applyRequired(cands: Candidate[]): Candidate[] {
+    if (!cands.some((c) => c.rule.required)) return cands;
+    return cands.filter((c) => {
+      if (!c.rule.required) return true;
+      return c.rule.required.every((req) => {
+        const within = req.withinLines ?? Number.POSITIVE_INFINITY;
+        return cands.some((o) => o !== c && o.rule.id === req.id && Math.abs(o.line - c.line) <= within);
+      });
+    });
+  }
+
+  /** Where two findings cover overlapping text, keep the more specific rule (non-generic, earlier). */
+  function resolveOverlaps(cands: Candidate[]): Candidate[] {
+    if (cands.length < 2) return cands;
+    const sorted = [...cands].sort((a, b) => a.start - b.start || rank(a) - rank(b));
+    const out: Candidate[] = [];
+    for (const c of sorted) {
+      const clash = out.findIndex((o) => !o.rule.skipReport && !c.rule.skipReport && o.start < c.end && c.start < o.end);
+      if (clash === -1) {
+        out.push(c);
+        continue;
+      }
+      if (rank(c) < rank(out[clash]!)) out[clash] = c;
+    }
+    return out;
+  }
+
+  function rank(c: Candidate): number {
+    return (c.rule.generic ? 1_000_000 : 0) + c.rule.index;
+  }
+
+  function toFinding(
+    c: Candidate,
+    fragment: Fragment,
+    text: string,
+    lineStarts: number[],
+    lineEnd: (l: number) => number,
+    lineOf: (i: number) => number,
+  ): Finding {
+    const map = fragment.lineMap;
+    const realLine = (l: number) => (map ? (map[l] ?? l + 1) : l + 1);
+    const endIdx = Math.max(c.start, c.end - 1);
+    const endLineIdx = lineOf(endIdx);
+    let lineText = text.slice(lineStarts[c.line]!, lineEnd(c.line));
+    const col = c.start - lineStarts[c.line]!;
+    if (lineText.length > LINE_TEXT_MAX) {
+      const from = Math.max(0, col - 100);
+      lineText = lineText.slice(from, from + LINE_TEXT_MAX);
+    }
+    const f: Finding = {
+      ruleId: c.rule.id,
+      description: c.rule.description,
+      file: fragment.path,
+      line: realLine(c.line),
+      column: col + 1,
+      endLine: realLine(endLineIdx),
+      endColumn: endIdx - lineStarts[endLineIdx]! + 1,
+      secret: c.secret,
+      match: c.match,
+      lineText: lineText.replace(/\r$/, ''),
+      entropy: Math.round(c.entropy * 1000) / 1000,
+      tags: c.rule.tags,
+      fingerprint: fingerprintOf(c.rule.id, fragment.path, c.secret),
+    };
+    if (fragment.commit) {
+      f.commit = fragment.commit.commit;
+      f.author = fragment.commit.author;
+      f.email = fragment.commit.email;
+      f.date = fragment.commit.date;
+      f.message = fragment.commit.message;
+    }
+    return f;
+  }
+
+  function scanPath(path: string, commit?: Fragment['commit']): Finding[] {
+    const out: Finding[] = [];
+    for (const rule of pathOnly) {
+      if (!rule.pathRe!.test(path)) continue;
+      const ctx: { path: string; secret: string; match: string; line: string; commit?: string } = { path, secret: path, match: path, line: '' };
+      if (commit) ctx.commit = commit.commit;
+      if (suppressed(rule, ctx)) continue;
+      const f: Finding = {
+        ruleId: rule.id, description: rule.description, file: path, line: 1, column: 1, endLine: 1, endColumn: 1,
+        secret: path, match: path, lineText: '', entropy: 0, tags: rule.tags, fingerprint: fingerprintOf(rule.id, path, path),
+      };
+      if (commit) Object.assign(f, { commit: commit.commit, author: commit.author, email: commit.email, date: commit.date, message: commit.message });
+      out.push(f);
+    }
+    return out;
+  }
+
+  return {
+    ruleCount: rules.length,
+    ruleIds: rules.map((r) => r.id),
+    scanFragment,
+    scanPath,
+    isPathAllowed,
+    describeRules: () => rules.filter((r) => !r.skipReport).map((r) => ({ id: r.id, description: r.description, tags: r.tags })),
+  };
+}

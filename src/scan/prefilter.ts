@@ -1,0 +1,111 @@
+// One pass over the text for every rule keyword at once: an Aho-Corasick automaton compiled to a
+// dense DFA over a small alphabet (ASCII, case-folded). The cost per character is one table lookup,
+// whatever the number of rules or keywords.
+
+export interface KeywordMatcher {
+  /** Number of keywords compiled in. */
+  readonly size: number;
+  /**
+   * Calls `onHit(state, end)` for every position where at least one keyword ends; `end` is the index
+   * just past the keyword's last character. Use `keywordsAt(state)` to know which keywords ended there.
+   */
+  scan(text: string, onHit: (state: number, end: number) => void): void;
+  /** Keyword indexes (into the list given to createKeywordMatcher) that end in this state. */
+  keywordsAt(state: number): readonly number[];
+  /** True when the text contains at least one keyword. */
+  test(text: string): boolean;
+}
+
+export function createKeywordMatcher(keywordList: readonly string[]): KeywordMatcher {
+  const keywords = keywordList.map((k) => k.toLowerCase());
+  // Alphabet: every character used by a keyword gets a class; all other characters share class 0.
+  const classOf = new Uint8Array(128);
+  let classes = 1;
+  for (const kw of keywords) {
+    for (let i = 0; i < kw.length; i++) {
+      const c = kw.charCodeAt(i);
+      if (c >= 128) throw new Error(`keyword "${kw}" must be ASCII`);
+      if (classOf[c] === 0) classOf[c] = classes++;
+    }
+  }
+  for (let c = 65; c <= 90; c++) classOf[c] = classOf[c + 32]!; // fold A-Z onto a-z
+  let shift = 0;
+  while (1 << shift < classes) shift++;
+  const width = 1 << shift;
+
+  // Trie.
+  const trie: number[][] = [new Array<number>(width).fill(-1)];
+  const outputs: number[][] = [[]];
+  keywords.forEach((kw, index) => {
+    if (kw.length === 0) return;
+    let s = 0;
+    for (let i = 0; i < kw.length; i++) {
+      const k = classOf[kw.charCodeAt(i)]!;
+      let next = trie[s]![k]!;
+      if (next === -1) {
+        next = trie.length;
+        trie.push(new Array<number>(width).fill(-1));
+        outputs.push([]);
+        trie[s]![k] = next;
+      }
+      s = next;
+    }
+    outputs[s]!.push(index);
+  });
+
+  // Breadth-first: failure links folded into a complete transition table.
+  const n = trie.length;
+  const delta = new Int32Array(n * width);
+  const fail = new Int32Array(n);
+  const queue: number[] = [];
+  for (let k = 0; k < width; k++) {
+    const next = trie[0]![k]!;
+    if (next === -1) delta[k] = 0;
+    else {
+      delta[k] = next;
+      fail[next] = 0;
+      queue.push(next);
+    }
+  }
+  for (let qi = 0; qi < queue.length; qi++) {
+    const s = queue[qi]!;
+    const f = fail[s]!;
+    if (outputs[f]!.length > 0) outputs[s] = [...outputs[s]!, ...outputs[f]!];
+    for (let k = 0; k < width; k++) {
+      const next = trie[s]![k]!;
+      if (next === -1) delta[(s << shift) + k] = delta[(f << shift) + k]!;
+      else {
+        delta[(s << shift) + k] = next;
+        fail[next] = delta[(f << shift) + k]!;
+        queue.push(next);
+      }
+    }
+  }
+  const hasOutput = new Uint8Array(n);
+  for (let s = 0; s < n; s++) if (outputs[s]!.length > 0) hasOutput[s] = 1;
+
+  function scan(text: string, onHit: (state: number, end: number) => void): void {
+    let s = 0;
+    const len = text.length;
+    for (let i = 0; i < len; i++) {
+      const c = text.charCodeAt(i);
+      s = delta[(s << shift) + (c < 128 ? classOf[c]! : 0)]!;
+      if (hasOutput[s] === 1) onHit(s, i + 1);
+    }
+  }
+
+  return {
+    size: keywords.length,
+    scan,
+    keywordsAt: (state) => outputs[state] ?? [],
+    test(text) {
+      let s = 0;
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        s = delta[(s << shift) + (c < 128 ? classOf[c]! : 0)]!;
+        if (hasOutput[s] === 1) return true;
+      }
+      return false;
+    },
+  };
+}

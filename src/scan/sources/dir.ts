@@ -1,0 +1,159 @@
+// Directory source: walks a tree (honouring .gitignore files at every level), and reads files for
+// scanning, skipping binaries and files over the size limit — and saying which.
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+import type { SkippedFile } from '../types.js';
+
+export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
+const BINARY_SNIFF = 8000;
+
+export interface WalkOptions {
+  root: string;
+  gitignore: boolean;
+  /** Paths (relative, '/'-separated) excluded by a global allowlist are not listed at all. */
+  isPathAllowed?: (rel: string) => boolean;
+  onWarning?: (message: string) => void;
+}
+
+interface IgnoreLayer {
+  base: string; // relative dir with trailing '/', or '' for root
+  ig: Ignore;
+}
+
+function loadIgnore(absDir: string, relDir: string, onWarning?: (m: string) => void): IgnoreLayer | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(absDir, '.gitignore'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const ig = ignore({ allowRelativePaths: true });
+    for (const line of text.split(/\r?\n/)) {
+      try {
+        ig.add(line);
+      } catch (err) {
+        onWarning?.(`${relDir}.gitignore: ignoring a pattern it cannot parse (${JSON.stringify(line)}): ${(err as Error).message}`);
+      }
+    }
+    return { base: relDir, ig };
+  } catch (err) {
+    onWarning?.(`${relDir}.gitignore: cannot use it: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+function ignored(layers: IgnoreLayer[], rel: string, isDir: boolean): boolean {
+  let result = false;
+  for (const layer of layers) {
+    const sub = rel.slice(layer.base.length) + (isDir ? '/' : '');
+    try {
+      const r = layer.ig.test(sub);
+      if (r.ignored) result = true;
+      else if (r.unignored) result = false;
+    } catch {
+      // a path the library refuses (e.g. odd characters) is simply not ignored
+    }
+  }
+  return result;
+}
+
+/** Lists regular files under root as '/'-separated relative paths, sorted per directory. */
+export function listFiles(opts: WalkOptions): { files: string[]; skipped: SkippedFile[] } {
+  const files: string[] = [];
+  const skipped: SkippedFile[] = [];
+  const stack: { abs: string; rel: string; layers: IgnoreLayer[] }[] = [{ abs: opts.root, rel: '', layers: [] }];
+  while (stack.length > 0) {
+    const { abs, rel, layers: parentLayers } = stack.pop()!;
+    let layers = parentLayers;
+    if (opts.gitignore) {
+      const own = loadIgnore(abs, rel, opts.onWarning);
+      if (own) layers = [...parentLayers, own];
+    }
+    let entries;
+    try {
+      entries = readdirSync(abs, { withFileTypes: true });
+    } catch (err) {
+      opts.onWarning?.(`cannot read directory ${rel || '.'}: ${(err as Error).message}`);
+      continue;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const subdirs: { abs: string; rel: string; layers: IgnoreLayer[] }[] = [];
+    for (const e of entries) {
+      const childRel = rel + e.name;
+      if (e.isDirectory()) {
+        if (e.name === '.git') continue;
+        if (layers.length > 0 && ignored(layers, childRel, true)) continue;
+        if (opts.isPathAllowed?.(childRel + '/')) continue;
+        subdirs.push({ abs: join(abs, e.name), rel: childRel + '/', layers });
+      } else if (e.isFile()) {
+        if (layers.length > 0 && ignored(layers, childRel, false)) continue;
+        if (opts.isPathAllowed?.(childRel)) continue;
+        files.push(childRel);
+      } else if (e.isSymbolicLink()) {
+        skipped.push({ path: childRel, reason: 'symlink' });
+      }
+    }
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
+  }
+  return { files, skipped };
+}
+
+export type ReadResult = { text: string; size: number } | { skipped: SkippedFile };
+
+/** Reads one file for scanning, or says why it is skipped (binary, too large, unreadable). */
+export function readForScan(abs: string, rel: string, maxSize: number): ReadResult {
+  let fd: number | undefined;
+  try {
+    const st = statSync(abs);
+    if (st.size > maxSize) return { skipped: { path: rel, reason: 'too-large', size: st.size } };
+    fd = openSync(abs, 'r');
+    const head = Buffer.allocUnsafe(Math.min(BINARY_SNIFF, st.size));
+    const n = head.length > 0 ? readSync(fd, head, 0, head.length, 0) : 0;
+    if (head.subarray(0, n).includes(0)) return { skipped: { path: rel, reason: 'binary', size: st.size } };
+    closeSync(fd);
+    fd = undefined;
+    const buf = readFileSync(abs);
+    if (buf.length > maxSize) return { skipped: { path: rel, reason: 'too-large', size: buf.length } };
+    return { text: buf.toString('utf8'), size: buf.length };
+  } catch (err) {
+    return { skipped: { path: rel, reason: 'unreadable', detail: (err as Error).message } };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+export interface FileScanResult {
+  findings: import('../types.js').Finding[];
+  skipped: SkippedFile[];
+  bytes: number;
+  files: number;
+}
+
+/** Scans a list of relative paths under root in this thread. */
+export function scanFileList(
+  scanner: import('../engine.js').Scanner,
+  root: string,
+  files: readonly string[],
+  maxSize: number,
+  onFile?: (bytes: number) => void,
+): FileScanResult {
+  const out: FileScanResult = { findings: [], skipped: [], bytes: 0, files: 0 };
+  for (const rel of files) {
+    const pathFindings = scanner.scanPath(rel);
+    if (pathFindings.length > 0) out.findings.push(...pathFindings);
+    const r = readForScan(join(root, rel), rel, maxSize);
+    if ('skipped' in r) {
+      out.skipped.push(r.skipped);
+      onFile?.(0);
+      continue;
+    }
+    out.files++;
+    out.bytes += r.size;
+    const found = scanner.scanFragment({ path: rel, text: r.text });
+    if (found.length > 0) out.findings.push(...found);
+    onFile?.(r.size);
+  }
+  return out;
+}
