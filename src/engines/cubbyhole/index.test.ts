@@ -47,7 +47,8 @@ test('a request without a token is permission denied; batch tokens have no cubby
   };
   await rejects(h.backend.handleRequest(req), 'ERR_PERMISSION_DENIED', 'permission denied');
   await rejects(h.backend.handleRequest({ ...req, operation: 'update', data: { a: 1 } }), 'ERR_PERMISSION_DENIED');
-  await rejects(h.call('update', 'x', { a: 1 }, testToken({ type: 'batch' })), 'ERR_INVALID_REQUEST', /service/);
+  await rejects(h.call('update', 'x', { a: 1 }, testToken({ type: 'batch', cubbyholeId: '' })), 'ERR_INVALID_REQUEST', /service/);
+  await rejects(h.call('read', 'x', {}, testToken({ cubbyholeId: '' })), 'ERR_PERMISSION_DENIED');
   assert.equal(h.storage.map.size, 0);
 });
 

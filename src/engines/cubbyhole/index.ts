@@ -16,8 +16,8 @@ function namespaceOf(cubbyholeId: string): string {
 
 /** The calling token's storage prefix; a request without a (service) token is refused. */
 function tokenPrefix(req: Request): string {
+  if (req.token?.type === 'batch') throw new InvalidRequestError('cubbyhole operations are only supported by "service" type tokens');
   if (!req.token || req.token.cubbyholeId === '') throw new PermissionDeniedError();
-  if (req.token.type === 'batch') throw new InvalidRequestError('cubbyhole operations are only supported by "service" type tokens');
   return namespaceOf(req.token.cubbyholeId);
 }
 

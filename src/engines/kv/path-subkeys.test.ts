@@ -38,7 +38,7 @@ test('subkeys honours version and answers deleted versions with 404 and metadata
   await rejects(h.call('read', 'subkeys/nope'), 'ERR_NOT_FOUND', '');
 });
 
-test('the hard depth cap of 100 leaves nothing below it', () => {
+test('a depth cap leaves nothing below it', () => {
   let deep: Record<string, unknown> = { leaf: 'secret' };
   for (let i = 0; i < 150; i++) deep = { n: deep };
   const out = JSON.stringify(stripValues(deep, 100));

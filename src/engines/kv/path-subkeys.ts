@@ -4,8 +4,11 @@ import { definePath, type PathDef } from '../../framework/backend.js';
 import { assertSecretPath } from './key-path.js';
 import { isDeleted, readMetadata, readVersion, versionView, type KVContext } from './versions.js';
 
-/** Vault's hard cap on how deep subkeys walks, whatever depth is asked for. */
-const MAX_SUBKEYS_DEPTH = 100;
+/**
+ * Vault walks without limit for depth 0; we stop at this depth (keys there read as null, so
+ * nothing leaks) to keep the recursion bounded. Stored data this deep is not realistic.
+ */
+const MAX_SUBKEYS_DEPTH = 1000;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
