@@ -78,8 +78,10 @@ export interface CreateTokenParams {
   path?: string;
   /** Custom token string (service tokens only); used verbatim. */
   id?: string;
-  /** Default: the parent's entity. */
+  /** Default: the parent's entity (none for orphans). */
   entityId?: string;
+  /** Create without a parent link even though `parent` (the creator) is given: the creator is still checked. */
+  orphan?: boolean;
 }
 
 export interface CreateTokenResult {
@@ -124,7 +126,10 @@ export interface TokenStore {
   toTokenInfo(entry: TokenEntry): TokenInfo;
   /** Root token at init (random) or in dev mode (given id, e.g. "root" — then the token string is that id). */
   createRootToken(id?: string): Promise<string>;
-  /** Creates a token. With a parent the token joins the parent's revocation tree; without, it is an orphan. */
+  /**
+   * Creates a token. `parent` is the creating token: its type and policies are checked, and unless
+   * params.orphan the new token joins its revocation tree. Without a parent the token is an orphan.
+   */
   create(params: CreateTokenParams, parent?: TokenEntry): Promise<CreateTokenResult>;
   /** Extends a token's TTL (Vault's renewal rules). Throws InvalidRequestError when not renewable. */
   renew(entry: TokenEntry, increment: number): Promise<RenewResult>;
@@ -425,12 +430,13 @@ export function createTokenStore(deps: TokenStoreDeps): TokenStore {
       renewable = false;
     }
 
+    const link = parent && !params.orphan ? parent : undefined;
     const k = await keys();
     const base = {
-      parent: parent ? parent.id : '', policies, meta: params.meta && Object.keys(params.meta).length > 0 ? { ...params.meta } : params.meta ?? null,
+      parent: link ? link.id : '', policies, meta: params.meta ? { ...params.meta } : null,
       displayName: params.displayName ?? 'token', creationTime, issueTimeMs: now, ttl, expireTimeMs: ttl > 0 ? now + ttl * 1000 : 0,
-      lastRenewalTimeMs: 0, path: params.path ?? 'auth/token/create', entityId: params.entityId ?? (parent ? parent.entityId : ''),
-      orphan: !parent, role: '',
+      lastRenewalTimeMs: 0, path: params.path ?? 'auth/token/create', entityId: params.entityId ?? (link ? link.entityId : ''),
+      orphan: !link, role: '',
     };
 
     if (type === 'batch') {
@@ -462,10 +468,10 @@ export function createTokenStore(deps: TokenStoreDeps): TokenStore {
       ...base, id: saltedId(k.salt, token), accessor: newAccessor(), numUses, explicitMaxTTL, period, renewable,
       type: 'service', cubbyholeId: randomBase62(24),
     };
-    if (parent) {
+    if (link) {
       // The parent may have been revoked while we worked: never leave a child outside the tree.
-      await withLock(parent.id, async () => {
-        if (!(await readEntry(parent.id))) throw new InvalidRequestError('parent token lookup failed: no parent found');
+      await withLock(link.id, async () => {
+        if (!(await readEntry(link.id))) throw new InvalidRequestError('parent token lookup failed: no parent found');
         await store(entry, true);
       });
     } else {
