@@ -3,7 +3,7 @@
 // at once; the call resolves as soon as one device has written it and rejects — with a constant
 // message, no detail — only when every device failed. A device that hangs therefore delays nothing
 // while another works, and on its own it fails after its write timeout (socket) instead of freezing.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { InternalError, InvalidRequestError } from '../core/errors.js';
 import type { Storage } from '../storage/backend.js';
 import { getJSON, putJSON } from '../storage/json.js';
@@ -67,6 +67,10 @@ interface Device {
   config: DeviceConfig;
   format: Omit<FormatOptions, 'auditedHeaders'>;
   writer: ChainWriter;
+  /** The salt imported once as an HMAC key. */
+  saltKey: KeyObject;
+  /** Token/accessor hashes shared by a request's request and response entries; dropped with the request. */
+  memo: WeakMap<object, Map<string, string>>;
 }
 
 /** Returns the stored audit chain secret, creating 32 random bytes on first use. */
@@ -122,6 +126,8 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
       config,
       format: { logRaw: config.logRaw, hmacAccessor: config.hmacAccessor, elideListResponses: config.elideListResponses },
       writer,
+      saltKey: createSecretKey(Buffer.from(entry.salt, 'utf8')),
+      memo: new WeakMap(),
     };
   }
 
@@ -182,9 +188,11 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
       path: d.entry.path,
       done: (async () => {
         const format: FormatOptions = headers ? { ...d.format, auditedHeaders: headers } : d.format;
+        let memo = d.memo.get(input.request);
+        if (!memo) d.memo.set(input.request, (memo = new Map()));
         const entry = kind === 'request'
-          ? formatRequestEntry(input, d.entry.salt, format, time)
-          : formatResponseEntry(input, d.entry.salt, format, time);
+          ? formatRequestEntry(input, d.saltKey, format, time, memo)
+          : formatResponseEntry(input, d.saltKey, format, time, memo);
         await d.writer.append(JSON.stringify(entry));
       })(),
     }));

@@ -4,13 +4,13 @@
 // `hmac-sha256:<hex>` keyed with the device's salt, so a log reader learns nothing secret but an
 // investigator can still find a known value with sys/audit-hash. Map keys, paths, operations,
 // policies, display names, auth metadata, mount info and timestamps stay clear, as in Vault.
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import type { AuthResponse, Request, Response, TokenInfo } from '../framework/types.js';
 
 export const HMAC_PREFIX = 'hmac-sha256:';
 
 /** Vault's "identified HMAC": `hmac-sha256:` + hex HMAC-SHA256 of `value` keyed by the device salt. */
-export function hash(salt: string | Uint8Array, value: string): string {
+export function hash(salt: string | Uint8Array | KeyObject, value: string): string {
   return HMAC_PREFIX + createHmac('sha256', salt).update(value, 'utf8').digest('hex');
 }
 
@@ -81,9 +81,9 @@ function isoSeconds(unixSeconds: number): string {
   return unixSeconds > 0 ? new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') : '';
 }
 
-function auditAuthFromToken(token: TokenInfo | undefined, clientToken: string, h: Hasher, acc: Hasher): Record<string, unknown> {
+function auditAuthFromToken(token: TokenInfo | undefined, clientToken: string, tok: Hasher, acc: Hasher): Record<string, unknown> {
   return {
-    client_token: clientToken === '' ? '' : h(clientToken),
+    client_token: clientToken === '' ? '' : tok(clientToken),
     accessor: token && token.accessor !== '' ? acc(token.accessor) : '',
     display_name: token?.displayName ?? '',
     policies: token ? [...token.policies] : [],
@@ -114,13 +114,31 @@ function auditAuthFromResponse(auth: AuthResponse, h: Hasher, acc: Hasher): Reco
   return out;
 }
 
-function hashers(salt: string | Uint8Array, opts: FormatOptions): { h: Hasher; acc: Hasher } {
-  const h: Hasher = opts.logRaw ? (s) => s : (s) => hash(salt, s);
-  const acc: Hasher = opts.hmacAccessor ? h : (s) => s;
-  return { h, acc };
+/** Salt as given, or as a KeyObject (faster: the key is imported once per device). */
+export type Salt = string | Uint8Array | KeyObject;
+
+/**
+ * Data strings are hashed as met. Tokens and accessors recur (in the auth and request blocks, and in
+ * the request and response entries of one request), so their hashes are remembered in `memo`, which
+ * the caller keeps no longer than the request.
+ */
+function hashers(salt: Salt, opts: FormatOptions, memo?: Map<string, string>): { h: Hasher; tok: Hasher; acc: Hasher } {
+  if (opts.logRaw) {
+    const id: Hasher = (s) => s;
+    return { h: id, tok: id, acc: id };
+  }
+  const h: Hasher = (s) => hash(salt, s);
+  const tok: Hasher = memo
+    ? (s) => {
+      let v = memo.get(s);
+      if (v === undefined) memo.set(s, (v = h(s)));
+      return v;
+    }
+    : h;
+  return { h, tok, acc: opts.hmacAccessor ? tok : (s) => s };
 }
 
-function auditRequest(input: AuditInput, h: Hasher, acc: Hasher, opts: FormatOptions): Record<string, unknown> {
+function auditRequest(input: AuditInput, h: Hasher, tok: Hasher, acc: Hasher, opts: FormatOptions): Record<string, unknown> {
   const req = input.request;
   const token = input.token ?? req.token;
   const out: Record<string, unknown> = {
@@ -129,7 +147,7 @@ function auditRequest(input: AuditInput, h: Hasher, acc: Hasher, opts: FormatOpt
     mount_point: req.mount.path,
     mount_type: req.mount.type,
     mount_accessor: req.mount.accessor,
-    client_token: req.clientToken === '' ? '' : h(req.clientToken),
+    client_token: req.clientToken === '' ? '' : tok(req.clientToken),
     client_token_accessor: token && token.accessor !== '' ? acc(token.accessor) : '',
     namespace: { id: 'root' },
     path: req.fullPath,
@@ -203,29 +221,30 @@ function auditResponse(input: AuditInput, h: Hasher, acc: Hasher, opts: FormatOp
 
 /**
  * The request entry (as a JSON-ready object). `time` is the entry's timestamp; the caller supplies
- * it so a request and its response entries on several devices agree.
+ * it so a request and its response entries on several devices agree. `memo` (optional, per request and
+ * device) remembers token and accessor hashes between the request and response entries.
  */
-export function formatRequestEntry(input: AuditInput, salt: string | Uint8Array, opts: FormatOptions, time: Date = new Date()): Record<string, unknown> {
-  const { h, acc } = hashers(salt, opts);
+export function formatRequestEntry(input: AuditInput, salt: Salt, opts: FormatOptions, time: Date = new Date(), memo?: Map<string, string>): Record<string, unknown> {
+  const { h, tok, acc } = hashers(salt, opts, memo);
   const token = input.token ?? input.request.token;
   return {
     time: time.toISOString(),
     type: 'request',
-    auth: auditAuthFromToken(token, input.request.clientToken, h, acc),
-    request: auditRequest(input, h, acc, opts),
+    auth: auditAuthFromToken(token, input.request.clientToken, tok, acc),
+    request: auditRequest(input, h, tok, acc, opts),
     error: input.error ?? '',
   };
 }
 
 /** The response entry: the request entry's blocks plus `response`. */
-export function formatResponseEntry(input: AuditInput, salt: string | Uint8Array, opts: FormatOptions, time: Date = new Date()): Record<string, unknown> {
-  const { h, acc } = hashers(salt, opts);
+export function formatResponseEntry(input: AuditInput, salt: Salt, opts: FormatOptions, time: Date = new Date(), memo?: Map<string, string>): Record<string, unknown> {
+  const { h, tok, acc } = hashers(salt, opts, memo);
   const token = input.token ?? input.request.token;
   return {
     time: time.toISOString(),
     type: 'response',
-    auth: auditAuthFromToken(token, input.request.clientToken, h, acc),
-    request: auditRequest(input, h, acc, opts),
+    auth: auditAuthFromToken(token, input.request.clientToken, tok, acc),
+    request: auditRequest(input, h, tok, acc, opts),
     response: auditResponse(input, h, acc, opts),
     error: input.error ?? '',
   };

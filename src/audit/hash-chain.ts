@@ -104,6 +104,8 @@ export interface LineSink {
    * newline), and whether the file ends with a newline. undefined when there is nothing to resume.
    */
   readTail?(): Promise<{ lastLine: Uint8Array; endsWithNewline: boolean } | undefined>;
+  /** Most bytes one write() may carry (several whole lines are batched up to this); default 1 MiB. */
+  readonly maxWriteBytes?: number;
 }
 
 export interface ChainWriterOptions {
@@ -118,8 +120,9 @@ export interface ChainWriterOptions {
 }
 
 /**
- * Serialises writes to one sink and links them. All operations are queued in call order; the head
- * only advances when a line was written, so a failed write leaves no gap in the chain.
+ * Serialises writes to one sink and links them. All operations are queued in call order; entries
+ * appended while a write is in flight are batched into the next write (group commit). The head only
+ * advances when a write succeeded, so a failed write leaves no gap in the chain.
  */
 export function createChainWriter(opts: ChainWriterOptions) {
   const { key, sink, devicePath } = opts;
@@ -127,9 +130,14 @@ export function createChainWriter(opts: ChainWriterOptions) {
   const interval = opts.checkpointInterval ?? 1000;
   const now = opts.now ?? (() => new Date());
   let head: ChainHead = { seq: 0, mac: '' };
+  const maxWrite = sink.maxWriteBytes ?? 1024 * 1024;
   let sinceCheckpoint = 0;
   let opened = false;
+  let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
+  /** Entries waiting for the next flush: appends made while a write is in flight share one write. */
+  let pending: Array<{ json: string; resolve: () => void; reject: (err: unknown) => void }> = [];
+  let flushQueued = false;
 
   function enqueue<T>(fn: () => Promise<T>): Promise<T> {
     const run = queue.then(fn, fn);
@@ -175,21 +183,72 @@ export function createChainWriter(opts: ChainWriterOptions) {
     opened = true;
   }
 
+  /**
+   * Seals every waiting entry (plus a checkpoint where one falls due) and writes them with one
+   * write call: whole lines only, so the file never holds half a line from us. The head advances
+   * only if the write succeeded; otherwise every entry in the batch is rejected.
+   */
+  async function flush(): Promise<void> {
+    flushQueued = false;
+    const batch = pending;
+    pending = [];
+    try {
+      if (!opened) await doOpen();
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+      return;
+    }
+    let i = 0;
+    while (i < batch.length) {
+      let h = head;
+      let since = sinceCheckpoint;
+      const lines: string[] = [];
+      let bytes = 0;
+      const start = i;
+      while (i < batch.length && (i === start || bytes + batch[i]!.json.length < maxWrite)) {
+        const sealed = sealLine(key, prefix, batch[i]!.json, h.seq + 1, h.mac);
+        lines.push(sealed.line);
+        bytes += sealed.line.length + 1;
+        h = { seq: h.seq + 1, mac: sealed.mac };
+        i++;
+        if (++since >= interval) {
+          const cp = sealLine(key, prefix, JSON.stringify({ time: now().toISOString(), type: 'checkpoint', reason: 'interval', seq: h.seq, hash: h.mac }), h.seq + 1, h.mac);
+          lines.push(cp.line);
+          bytes += cp.line.length + 1;
+          h = { seq: h.seq + 1, mac: cp.mac };
+          since = 0;
+        }
+      }
+      try {
+        await sink.write(`${lines.join('\n')}\n`);
+      } catch (err) {
+        for (const b of batch.slice(start)) b.reject(err);
+        return;
+      }
+      head = h;
+      sinceCheckpoint = since;
+      for (const b of batch.slice(start, i)) b.resolve();
+    }
+  }
+
   return {
     /** Opens the sink (reading back the file's chain head when it has one) and writes a chain-start line. */
     open(): Promise<void> {
+      closed = false;
       return enqueue(doOpen);
     },
     /**
      * Appends one entry (a serialised JSON object). Opens the sink first if an earlier open failed.
-     * Resolves once the line is written; a due checkpoint is then attempted without affecting the result.
+     * Resolves once the line is written (possibly in one write with other entries queued meanwhile).
      */
     append(entryJson: string): Promise<void> {
-      return enqueue(async () => {
-        if (!opened) await doOpen();
-        await writeObject(entryJson);
-        sinceCheckpoint++;
-        if (sinceCheckpoint >= interval) await writeCheckpoint('interval').catch(() => undefined);
+      if (closed) return Promise.reject(new Error('audit device is closed'));
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ json: entryJson, resolve, reject });
+        if (!flushQueued) {
+          flushQueued = true;
+          void enqueue(flush);
+        }
       });
     },
     /** Log rotation: a checkpoint closes the old file, the sink reopens, a chain-start line continues the chain. */
@@ -204,6 +263,7 @@ export function createChainWriter(opts: ChainWriterOptions) {
     },
     /** Writes a closing checkpoint (best effort) and closes the sink. */
     close(): Promise<void> {
+      closed = true;
       return enqueue(async () => {
         if (opened) await writeCheckpoint('close').catch(() => undefined);
         opened = false;

@@ -155,6 +155,7 @@ function createUdpSink(opts: SocketSinkOptions): LineSink {
     try { s?.close(); } catch { /* already closed */ }
   };
   return {
+    maxWriteBytes: MAX_DATAGRAM,
     async open() { ensure(); },
     write(line: string) {
       const buf = Buffer.from(line, 'utf8');
