@@ -27,7 +27,7 @@ const EXTERNAL: Record<string, { summary: string; load: () => Promise<(argv: str
   server: { summary: 'Run a Coffer server (-dev for an in-memory, unsealed dev server)', load: async () => (await import('../server/command.js')).main },
   sops: { summary: 'Encrypt and decrypt SOPS files', load: async () => (await import('./sops-main.js')).main },
   scan: { summary: 'Scan files, git history or stdin for leaked secrets', load: async () => (await import('./scan-main.js')).main },
-  // `audit` (./audit-main.js) will be added here by its owner.
+  audit: { summary: 'Verify audit-log hash chains and inspect audit entries', load: async () => (await import('./audit-main.js')).main },
 };
 
 const VERSION = '0.1.0';

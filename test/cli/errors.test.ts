@@ -10,7 +10,7 @@ describe('error reports', () => {
     const r = describeError(new ApiError(403, ['permission denied'], 'PUT', 'secret/data/x', null), ctx);
     assert.equal(r.exitCode, 2);
     assert.equal(r.lines[0], 'coffer: error: permission denied (HTTP 403 on PUT /v1/secret/data/x)');
-    assert.match(r.lines[1]!, /^coffer: hint: check that your token is valid/);
+    assert.match(r.lines[1]!, /^hint: check that your token is valid/);
   });
 
   it('says to log in when there is no token, and to unseal when sealed', () => {

@@ -1,4 +1,4 @@
-// CLI error reporting in age's style: `coffer: error: …` then `coffer: hint: …` lines on stderr.
+// CLI error reporting in age's style: `coffer: error: …` then `hint: …` lines on stderr.
 // Exit codes: 1 for local and usage errors, 2 when the server (or the connection to it) failed.
 // Known secrets (the token, values the command handled) are redacted from every message.
 import { ApiError, ConnectionError } from '../../client/client.js';
@@ -69,7 +69,7 @@ export function describeError(err: unknown, ctx: ErrorContext): ErrorReport {
   const redact = makeRedactor(ctx.sensitive);
   return {
     exitCode,
-    lines: [`coffer: error: ${redact(message)}`, ...hints.map((h) => `coffer: hint: ${redact(h)}`)],
+    lines: [`coffer: error: ${redact(message)}`, ...hints.map((h) => `hint: ${redact(h)}`)],
   };
 }
 

@@ -136,7 +136,7 @@ const get: Command = {
     printV2(ctx, apiPath, metadata, data);
     if (deleted || !data) {
       ctx.io.err(`coffer: error: version ${String(metadata?.['version'] ?? '')} of ${t.path} is ${metadata?.['destroyed'] ? 'destroyed' : 'deleted'}\n`);
-      for (const h of deletedHint(metadata)) ctx.io.err(`coffer: hint: ${h}\n`);
+      for (const h of deletedHint(metadata)) ctx.io.err(`hint: ${h}\n`);
       return EXIT_API;
     }
     return EXIT_OK;
