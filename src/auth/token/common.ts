@@ -1,5 +1,7 @@
 // What every auth/token path file shares: the options the server core passes in, the sudo check
 // and the wire shape of a token lookup.
+import { InvalidRequestError } from '../../core/errors.js';
+import type { FieldData } from '../../framework/field-data.js';
 import type { Request } from '../../framework/types.js';
 import type { TokenEntry, TokenStore } from './store.js';
 import { formatTokenTime } from './token-format.js';
@@ -56,4 +58,18 @@ export function lookupData(store: TokenStore, token: string, entry: TokenEntry):
     data.last_renewal = formatTokenTime(entry.lastRenewalTimeMs);
   }
   return data;
+}
+
+/** The `accessor` field, required, or ''. */
+export function accessorField(f: FieldData): string {
+  const accessor = f.string('accessor');
+  if (accessor === '') throw new InvalidRequestError('missing accessor');
+  return accessor;
+}
+
+/** The token behind the request's `accessor` field (400 when missing or unknown). */
+export async function entryByAccessor(ctx: TokenPathContext, f: FieldData): Promise<TokenEntry> {
+  const entry = await ctx.store.lookupAccessor(accessorField(f));
+  if (!entry) throw new InvalidRequestError('invalid accessor');
+  return entry;
 }

@@ -3,7 +3,7 @@ import { InvalidRequestError, PermissionDeniedError } from '../../core/errors.js
 import { definePath, type PathDef } from '../../framework/backend.js';
 import type { FieldData } from '../../framework/field-data.js';
 import type { Request, Response } from '../../framework/types.js';
-import { lookupData, type TokenPathContext } from './common.js';
+import { entryByAccessor, lookupData, type TokenPathContext } from './common.js';
 
 export function lookupPaths(ctx: TokenPathContext): PathDef[] {
   async function lookupToken(token: string): Promise<Response> {
@@ -35,11 +35,7 @@ export function lookupPaths(ctx: TokenPathContext): PathDef[] {
       fields: { accessor: { type: 'string', description: 'Accessor of the token to look up (request body).' } },
       operations: {
         update: async (_req, f) => {
-          const accessor = f.string('accessor');
-          if (accessor === '') throw new InvalidRequestError('missing accessor');
-          const entry = await ctx.store.lookupAccessor(accessor);
-          if (!entry) throw new InvalidRequestError('invalid accessor');
-          return { data: lookupData(ctx.store, '', entry) };
+          return { data: lookupData(ctx.store, '', await entryByAccessor(ctx, f)) };
         },
       },
       help: 'Look up the properties of a token by its accessor (the token id is not returned).',

@@ -3,7 +3,7 @@ import { InvalidRequestError } from '../../core/errors.js';
 import { definePath, type PathDef } from '../../framework/backend.js';
 import type { FieldData } from '../../framework/field-data.js';
 import type { Response } from '../../framework/types.js';
-import type { TokenPathContext } from './common.js';
+import { entryByAccessor, type TokenPathContext } from './common.js';
 import type { TokenEntry } from './store.js';
 
 const INCREMENT = { type: 'duration', default: 0, description: 'The desired increment in seconds to the token expiration.' } as const;
@@ -40,12 +40,8 @@ export function renewPaths(ctx: TokenPathContext): PathDef[] {
       fields: { accessor: { type: 'string', description: 'Accessor of the token to renew (request body).' }, increment: INCREMENT },
       operations: {
         update: async (_req, f) => {
-          const accessor = f.string('accessor');
-          if (accessor === '') throw new InvalidRequestError('missing accessor');
-          const entry = await ctx.store.lookupAccessor(accessor);
-          if (!entry) throw new InvalidRequestError('invalid accessor');
           // The token itself is never revealed through its accessor.
-          return renew('', entry, f);
+          return renew('', await entryByAccessor(ctx, f), f);
         },
       },
       help: 'Renew a token by its accessor.',

@@ -2,7 +2,7 @@
 import { InvalidRequestError } from '../../core/errors.js';
 import { definePath, type PathDef } from '../../framework/backend.js';
 import type { Response } from '../../framework/types.js';
-import { callerIsSudo, type TokenPathContext } from './common.js';
+import { accessorField, callerIsSudo, type TokenPathContext } from './common.js';
 
 export function revokePaths(ctx: TokenPathContext): PathDef[] {
   async function revokeToken(token: string): Promise<Response | undefined> {
@@ -39,9 +39,7 @@ export function revokePaths(ctx: TokenPathContext): PathDef[] {
       fields: { accessor: { type: 'string', description: 'Accessor of the token to revoke (request body).' } },
       operations: {
         update: async (_req, f) => {
-          const accessor = f.string('accessor');
-          if (accessor === '') throw new InvalidRequestError('missing accessor');
-          const entry = await ctx.store.lookupAccessor(accessor);
+          const entry = await ctx.store.lookupAccessor(accessorField(f));
           if (!entry) return { warnings: ['No token found with this accessor'] };
           await ctx.store.revokeTree(entry);
           return undefined;
