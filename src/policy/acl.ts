@@ -334,6 +334,22 @@ export class ACL {
   }
 
   /**
+   * Whether any rule grants a non-deny capability somewhere under `prefix` (a mount path such as
+   * "secret/"). sys/internal/ui/mounts uses it to decide whether a mount is visible to a token.
+   */
+  anyCapabilityUnder(prefix: string): boolean {
+    if (this.isRoot) return true;
+    const grants = (perms: Permissions) => (perms.bits & BIT.deny) === 0 && (perms.bits & ~BIT.deny) !== 0;
+    for (const [key, perms] of this.exact) if (key.startsWith(prefix) && grants(perms)) return true;
+    for (const [key, perms] of this.prefix) if ((key.startsWith(prefix) || prefix.startsWith(key)) && grants(perms)) return true;
+    for (const rule of this.segment.values()) {
+      const literal = rule.path.slice(0, rule.firstWildcard < 0 ? undefined : rule.firstWildcard);
+      if ((literal.startsWith(prefix) || prefix.startsWith(literal)) && grants(rule.perms)) return true;
+    }
+    return false;
+  }
+
+  /**
    * What sys/capabilities reports for a path: ["root"] for root, ["deny"] when nothing matches or
    * the rule denies, else the granted capability names sorted alphabetically.
    */

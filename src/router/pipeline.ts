@@ -97,17 +97,17 @@ function parseWrapTTL(headers: Record<string, string | undefined>): number {
 }
 
 export function createPipeline<E>(deps: PipelineDeps<E>) {
-  async function authenticate(clientToken: string, required: boolean): Promise<{ entry?: E; info?: TokenInfo }> {
+  async function authenticate(tokens: TokenLookup<E>, clientToken: string, required: boolean): Promise<{ entry?: E; info?: TokenInfo }> {
     if (clientToken === '') {
       if (required) throw new PermissionDeniedError();
       return {};
     }
-    const entry = await deps.tokens().lookup(clientToken);
+    const entry = await tokens.lookup(clientToken);
     if (!entry) {
       if (required) throw invalidTokenError();
       return {};
     }
-    return { entry, info: deps.tokens().toTokenInfo(entry) };
+    return { entry, info: tokens.toTokenInfo(entry) };
   }
 
   async function handle(api: ApiRequest): Promise<ApiResponse> {
@@ -148,7 +148,9 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
     const clientToken = tokenFromHeaders(api.headers);
     const wrapTTL = parseWrapTTL(api.headers);
     const unauthenticated = routed !== undefined && matchesSpecial(routed.mount.backend.specialPaths.unauthenticated, routed.rest);
-    const { entry, info } = await authenticate(clientToken, !unauthenticated);
+    // Taken once: a request that seals the server (sys/seal) must still finish with these.
+    const tokens = deps.tokens();
+    const { entry, info } = await authenticate(tokens, clientToken, !unauthenticated);
 
     const request: Request = {
       id: randomUUID(), operation: op, path: routed?.rest ?? path, fullPath: path,
@@ -180,21 +182,21 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
     const auditing = audit?.enabled() ?? false;
     if (auditing) await audit!.logRequest({ request, token: info });
     const counted = entry !== undefined && !unauthenticated;
-    if (counted && !(await deps.tokens().use(entry))) throw invalidTokenError();
+    if (counted && !(await tokens.use(entry))) throw invalidTokenError();
 
     let resp: Response | undefined;
     try {
       resp = await routed.mount.backend.handleRequest(request);
       if (op === 'list') checkListResult(resp);
     } catch (err) {
-      if (counted) await deps.tokens().finishRequest?.(entry);
+      if (counted) await tokens.finishRequest?.(entry);
       if (auditing) {
         const reply = errorToReply(err);
         await audit!.logResponse({ request, token: info, error: reply.errors.join('; ') || String(reply.status) });
       }
       throw err;
     }
-    if (counted) await deps.tokens().finishRequest?.(entry);
+    if (counted) await tokens.finishRequest?.(entry);
     if (auditing) await audit!.logResponse({ request, token: info, response: resp });
     if (resp === undefined) return { status: 204 };
     if (resp.raw) return { status: resp.raw.status, raw: { contentType: resp.raw.contentType, body: resp.raw.body }, headers: resp.raw.headers };
