@@ -130,7 +130,6 @@ function parseRule(raw: unknown, index: number, origin: string, lines: Map<strin
   if (!id) throw fail('missing "id"');
   const regex = optString(raw.regex, 'regex', fail);
   const path = optString(raw.path, 'path', fail);
-  if (regex === undefined && path === undefined) throw fail('needs a "regex", a "path" or both');
   if (regex !== undefined) checkRegex(regex, 'regex', fail);
   if (path !== undefined) checkRegex(path, 'path', fail);
   const checksum = optString(raw.checksum, 'checksum', fail);
@@ -218,7 +217,7 @@ export function parseConfig(text: string, origin: string, options: ParseOptions 
     if (options.allowExtend && options.depth === 0) {
       own.warnings.push(`${origin} has no [extend] section, so the built-in rules are not used (add [extend] useDefault = true to keep them)`);
     }
-    return own;
+    return complete(own);
   }
   if (!options.allowExtend) throw failTop('[extend] is not allowed here');
   if (!isTable(extend)) throw failTop('[extend] must be a table');
@@ -230,8 +229,18 @@ export function parseConfig(text: string, origin: string, options: ParseOptions 
   let base: ScanConfig;
   if (useDefault) base = loadDefaultConfig();
   else if (extPath !== undefined) base = loadFile(resolve(dirname(origin), extPath), options.depth + 1);
-  else return own;
-  return mergeConfigs(base, own, disabled);
+  else return complete(own);
+  return complete(mergeConfigs(base, own, disabled));
+}
+
+/** After [extend] is resolved every rule must be able to match something. */
+function complete(config: ScanConfig): ScanConfig {
+  for (const r of config.rules) {
+    if (r.regex === undefined && r.path === undefined) {
+      throw new ScanError('ERR_SCAN_CONFIG', `${r.origin ?? 'config'}: rule "${r.id}": needs a "regex", a "path" or both`);
+    }
+  }
+  return config;
 }
 
 /** Rules of `top` override base rules with the same id attribute by attribute; allowlists append. */

@@ -1,0 +1,105 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createScanner, fingerprintOf } from './engine.js';
+import { loadDefaultConfig, parseConfig } from './rules/loader.js';
+import { createRng, githubStyleBody, randomPassword } from '../../test/scan/token-gen.js';
+
+const scanner = createScanner(loadDefaultConfig());
+const rng = createRng(7);
+
+describe('engine', () => {
+  it('reports line, column and a fingerprint independent of the line', () => {
+    const token = `ghp_${githubStyleBody(rng)}`;
+    const [f] = scanner.scanFragment({ path: 'a.ts', text: `// header\n\nconst t = "${token}";\n` });
+    assert.ok(f);
+    assert.equal(f.line, 3);
+    assert.equal(f.column, 12);
+    assert.equal(f.secret, token);
+    assert.equal(f.fingerprint, fingerprintOf('github-pat', 'a.ts', token));
+    const [g] = scanner.scanFragment({ path: 'a.ts', text: `\n\n\n\n// moved\nconst t = "${token}";\n` });
+    assert.equal(g!.fingerprint, f.fingerprint);
+  });
+
+  it('honours inline coffer:allow', () => {
+    const token = `ghp_${githubStyleBody(rng)}`;
+    assert.equal(scanner.scanFragment({ path: 'a.ts', text: `t = "${token}" // coffer:allow test fixture` }).length, 0);
+  });
+
+  it('maps diff fragments to real line numbers', () => {
+    const token = `ghp_${githubStyleBody(rng)}`;
+    const [f] = scanner.scanFragment({ path: 'a.ts', text: `one\n${token}`, lineMap: [10, 42] });
+    assert.equal(f!.line, 42);
+  });
+
+  it('keeps the specific rule when a generic one matches the same value', () => {
+    const token = `ghp_${githubStyleBody(rng)}`;
+    const ids = scanner.scanFragment({ path: '.env', text: `GITHUB_TOKEN=${token}` }).map((f) => f.ruleId);
+    assert.deepEqual(ids, ['github-pat']);
+  });
+
+  it('survives minified one-line files and invalid UTF-8', () => {
+    const token = `ghp_${githubStyleBody(rng)}`;
+    const minified = 'var a={token:1,key:2,password:3};'.repeat(20000) + `var t="${token}";` + 'x=1;'.repeat(1000);
+    const found = scanner.scanFragment({ path: 'app.min.js', text: minified });
+    assert.deepEqual(found.map((f) => f.ruleId), ['github-pat']);
+    assert.ok(found[0]!.lineText.length <= 400);
+    const garbled = Buffer.concat([Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(` password = "${randomPassword(rng, 16)}"`)]).toString('utf8');
+    assert.deepEqual(scanner.scanFragment({ path: 'x', text: garbled }).map((f) => f.ruleId), ['generic-password']);
+  });
+
+  it('supports composite rules (secret next to a key id)', () => {
+    const cfg = parseConfig(`
+[[rules]]
+id = "id"
+regex = '''ID-[0-9]{4}'''
+keywords = ["id-"]
+skipReport = true
+[[rules]]
+id = "secret"
+regex = '''SEC-([A-Za-z0-9]{12})'''
+keywords = ["sec-"]
+[[rules.required]]
+id = "id"
+withinLines = 1
+`, 'inline.toml');
+    const s = createScanner(cfg);
+    assert.deepEqual(s.scanFragment({ path: 'x', text: 'ID-1234\nSEC-aB3dE5gH7jK9' }).map((f) => f.ruleId), ['secret']);
+    assert.deepEqual(s.scanFragment({ path: 'x', text: 'ID-1234\n\n\nSEC-aB3dE5gH7jK9' }).map((f) => f.ruleId), []);
+  });
+
+  it('applies allowlists: path, regex on line, stopwords, AND condition', () => {
+    const cfg = parseConfig(`
+[[rules]]
+id = "tok"
+regex = '''TOK_([A-Za-z0-9]{16})'''
+keywords = ["tok_"]
+[[rules.allowlists]]
+paths = ['''^fixtures/''']
+[[rules.allowlists]]
+regexTarget = "line"
+regexes = ['''#\\s*fake''']
+[[rules.allowlists]]
+stopwords = ["demo"]
+[[rules.allowlists]]
+condition = "AND"
+paths = ['''\\.md$''']
+regexes = ['''^Z''']
+`, 'inline.toml');
+    const s = createScanner(cfg);
+    const scan = (path: string, text: string) => s.scanFragment({ path, text }).length;
+    assert.equal(scan('src/a.ts', 'TOK_aB3dE5gH7jK9mN1p'), 1);
+    assert.equal(scan('fixtures/a.ts', 'TOK_aB3dE5gH7jK9mN1p'), 0);
+    assert.equal(scan('src/a.ts', 'TOK_aB3dE5gH7jK9mN1p # fake'), 0);
+    assert.equal(scan('src/a.ts', 'TOK_aB3dE5gHdemoN1pq'), 0);
+    assert.equal(scan('README.md', 'TOK_Zb3dE5gH7jK9mN1p'), 0);
+    assert.equal(scan('README.md', 'TOK_aB3dE5gH7jK9mN1p'), 1);
+    assert.equal(scan('src/a.ts', 'TOK_Zb3dE5gH7jK9mN1p'), 1);
+  });
+
+  it('reports path-only rules and skips globally allowlisted paths', () => {
+    assert.equal(scanner.isPathAllowed('node_modules/x/index.js'), true);
+    assert.equal(scanner.isPathAllowed('package-lock.json'), true);
+    assert.equal(scanner.isPathAllowed('src/index.js'), false);
+    assert.equal(scanner.scanPath('deploy/keystore.pfx')[0]?.ruleId, 'pkcs12-file');
+  });
+});
