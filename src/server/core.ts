@@ -107,7 +107,15 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
     });
     const factories: Record<string, BackendFactory> = {
       system: () => createSystemBackend(sysContext, [...wrapping.paths, ...(ext.sysPaths ?? [])]),
-      token: createTokenBackend(tokens),
+      token: createTokenBackend(tokens, {
+        // The token endpoints ask whether the caller holds sudo on the path (id, no_parent, period…).
+        isSudo: async (req) => {
+          if (!req.token) return false;
+          const d = (await policies.aclFor(req.token.policies)).allowOperation({ path: req.fullPath, operation: req.operation, data: req.data });
+          return d.root || (d.allowed && d.sudo);
+        },
+        policyExists: async (name) => (await policies.get(name)) !== undefined,
+      }),
       cubbyhole: cubbyholeFactory,
       kv: kvFactory,
       generic: kvFactory,

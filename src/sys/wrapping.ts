@@ -34,7 +34,7 @@ export function createWrapping(deps: WrappingDeps) {
   const wrapper: Wrapper = {
     async wrap(envelope: Envelope, ttl: number, creationPath: string): Promise<WrapInfo> {
       const { token, entry } = await deps.tokens().create({
-        policies: [WRAPPING_POLICY], ttl, explicitMaxTTL: ttl, numUses: 1, renewable: false, displayName: 'response-wrapping', path: creationPath,
+        policies: [WRAPPING_POLICY], internal: true, ttl, explicitMaxTTL: ttl, numUses: 1, renewable: false, displayName: 'response-wrapping', path: creationPath,
       });
       const creationTime = new Date(entry.issueTimeMs).toISOString();
       const stored: StoredWrap = { response: JSON.stringify(envelope), creation_path: creationPath, creation_time: creationTime, creation_ttl: ttl };

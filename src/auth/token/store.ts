@@ -61,6 +61,8 @@ export interface TokenEntry {
 }
 
 export interface CreateTokenParams {
+  /** Server-internal tokens (response wrapping) may carry non-assignable policies; API callers never set this. */
+  internal?: boolean;
   /** Final policy list; sanitized here (trimmed, lower-cased, deduplicated, sorted; "root" wins). */
   policies: string[];
   meta?: Record<string, string> | null;
@@ -390,7 +392,7 @@ export function createTokenStore(deps: TokenStoreDeps): TokenStore {
     const period = checkDuration('period', params.period);
     const policies = sanitizePolicies(params.policies, false);
     for (const p of policies) {
-      if (NON_ASSIGNABLE_POLICIES.has(p)) throw new InvalidRequestError(`cannot assign policy "${p}"`);
+      if (NON_ASSIGNABLE_POLICIES.has(p) && !params.internal) throw new InvalidRequestError(`cannot assign policy "${p}"`);
     }
     const isRoot = policies.includes('root');
     if (parent) {
