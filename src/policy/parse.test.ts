@@ -213,3 +213,33 @@ test('decodePolicyText: base64 bodies as Vault accepts them', () => {
   assert.equal(decodePolicyText(''), '');
   assert.equal(decodePolicyText(Buffer.from([0xff, 0xfe, 0xfd]).toString('base64')), '//79', 'binary is not text: kept as is');
 });
+
+test('fuzz: mutated policies only ever raise InvalidRequestError', () => {
+  let seed = 0x5eed;
+  const rand = (): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 4294967296;
+  };
+  const pieces = ['{', '}', '[', ']', '"', '=', ',', ':', '\n', '*', '+', '/', 'deny', 'path', '{{', '}}', '"*"', '[]', '1', 'null', '\\', '<<EOF\n', 'capabilities', 'policy', '__proto__'];
+  for (const seedText of [HCL, JSON_FORM]) {
+    for (let i = 0; i < 1500; i++) {
+      const chars = [...seedText];
+      const edits = 1 + Math.floor(rand() * 5);
+      for (let j = 0; j < edits; j++) {
+        const at = Math.floor(rand() * (chars.length + 1));
+        if (rand() < 0.5) chars.splice(at, 1 + Math.floor(rand() * 3));
+        else chars.splice(at, 0, pieces[Math.floor(rand() * pieces.length)]!);
+      }
+      const text = chars.join('');
+      try {
+        const policy = parsePolicy('f', text);
+        const acl = new ACL([policy]);
+        acl.capabilities('secret/data/app/x');
+        acl.allowOperation({ path: 'secret/data/app/x', operation: 'update', data: { env: 'dev', owner: 'x' } });
+      } catch (err) {
+        if (!(err instanceof InvalidRequestError)) assert.fail(`${String(err)} for ${JSON.stringify(text)}`);
+        assert.match(err.message, /^failed to parse policy: /);
+      }
+    }
+  }
+});

@@ -99,6 +99,10 @@ test('policy names: normalised, and invalid ones refused', async () => {
   await rejects(store.set('..', READ_SECRET), /invalid policy name/);
   await rejects(store.set('a\nb', READ_SECRET), /control characters/);
   await rejects(store.set('x'.repeat(300), READ_SECRET), /at most 256/);
+  await rejects(store.set('a\ud800', READ_SECRET), /valid Unicode/);
+  assert.equal(await store.get('a\ud800'), undefined);
+  await store.delete('a\ud800');
+  assert.deepEqual((await store.aclFor(['a\ud800', '', 'x/y'])).capabilities('secret/x'), ['deny']);
   assert.equal(await store.get('a/b'), undefined);
   assert.deepEqual(await store.list(), ['default', 'root']);
 });

@@ -35,15 +35,25 @@ export function normalizePolicyName(name: string): { name: string; changed: bool
   return { name: normalized, changed: normalized !== name };
 }
 
+/** Why a (normalised) name cannot be a stored policy name, or undefined when it can. */
+function policyNameProblem(name: string): string | undefined {
+  if (name === '') return 'policy name must not be empty';
+  if (name.length > MAX_NAME_LENGTH) return `policy name must be at most ${MAX_NAME_LENGTH} characters`;
+  if (name.includes('/')) return 'policy name must not contain "/"';
+  if (name === '.' || name === '..') return `invalid policy name "${name}"`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'policy name must not contain control characters';
+  if (/\p{Cs}/u.test(name)) return 'policy name must be valid Unicode';
+  return undefined;
+}
+
 /** Throws InvalidRequestError when a (normalised) name cannot be a stored policy name. */
 export function assertValidPolicyName(name: string): void {
-  if (name === '') throw new InvalidRequestError('policy name must not be empty');
-  if (name.length > MAX_NAME_LENGTH) throw new InvalidRequestError(`policy name must be at most ${MAX_NAME_LENGTH} characters`);
-  if (name.includes('/')) throw new InvalidRequestError('policy name must not contain "/"');
-  if (name === '.' || name === '..') throw new InvalidRequestError(`invalid policy name "${name}"`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new InvalidRequestError('policy name must not contain control characters');
+  const problem = policyNameProblem(name);
+  if (problem !== undefined) throw new InvalidRequestError(problem);
 }
+
+const storable = (name: string): boolean => policyNameProblem(name) === undefined;
 
 /** A stored policy that no longer parses (it was validated when written) grants nothing. */
 function parseStored(name: string, text: string): Policy | undefined {
@@ -98,7 +108,7 @@ export function createPolicyStore(storage: Storage, options: PolicyStoreOptions 
       const { name } = normalizePolicyName(rawName);
       if (name === ROOT_POLICY_NAME) return { name, policy: '' };
       if (name === RESPONSE_WRAPPING_POLICY_NAME) return { name, policy: RESPONSE_WRAPPING_POLICY };
-      if (name === '' || name.includes('/')) return undefined;
+      if (!storable(name)) return undefined;
       const stored = await readStored(name);
       if (stored !== undefined) return { name, policy: stored.policy };
       if (name === DEFAULT_POLICY_NAME) return { name, policy: DEFAULT_POLICY };
@@ -120,7 +130,7 @@ export function createPolicyStore(storage: Storage, options: PolicyStoreOptions 
       const { name } = normalizePolicyName(rawName);
       if (IMMUTABLE_POLICIES.includes(name)) throw new InvalidRequestError(`cannot delete "${name}" policy`);
       if (name === DEFAULT_POLICY_NAME) throw new InvalidRequestError('cannot delete default policy');
-      if (name === '' || name.includes('/')) return;
+      if (!storable(name)) return;
       await storage.delete(PREFIX + name);
       invalidate();
     },
@@ -150,7 +160,7 @@ export function createPolicyStore(storage: Storage, options: PolicyStoreOptions 
       const gen = generation;
       const policies: Policy[] = [];
       for (const name of unique) {
-        if (name === '' || name.includes('/')) continue;
+        if (!storable(name)) continue;
         const p = await loadPolicy(name);
         if (p !== undefined) policies.push(p);
       }
