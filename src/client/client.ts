@@ -2,8 +2,7 @@
 // nothing from the server. One request = one node:http(s) call; LIST is sent as `GET ?list=true`
 // because Node's own HTTP parser (and so our server's) rejects the LIST verb.
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import type { RequestOptions as HttpsRequestOptions } from 'node:https';
 
 export type Method = 'GET' | 'LIST' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
@@ -151,17 +150,19 @@ export function createClient(options: ClientOptions) {
     }
   }
 
-  function send(method: string, url: URL, headers: Record<string, string>, payload: Buffer | undefined) {
+  async function send(method: string, url: URL, headers: Record<string, string>, payload: Buffer | undefined) {
+    const isHttps = url.protocol === 'https:';
+    // Loaded per use: node:https pulls in TLS, which a plain-HTTP CLI call should not pay for.
+    const transport = isHttps ? await import('node:https') : await import('node:http');
     return new Promise<{ status: number; text: string; location: string | undefined }>((resolve, reject) => {
-      const isHttps = url.protocol === 'https:';
       const reqHeaders: Record<string, string | number> = { ...headers };
       if (payload) reqHeaders['Content-Length'] = payload.length;
-      const reqOptions: https.RequestOptions = { method, headers: reqHeaders, timeout: timeoutMs };
+      const reqOptions: HttpsRequestOptions = { method, headers: reqHeaders, timeout: timeoutMs };
       if (isHttps) {
         if (ca) reqOptions.ca = ca;
         if (options.insecure) reqOptions.rejectUnauthorized = false;
       }
-      const req = (isHttps ? https : http).request(url, reqOptions, (res) => {
+      const req = transport.request(url, reqOptions, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (err) => reject(toConnectionError(url, err)));
