@@ -219,33 +219,29 @@ function auditResponse(input: AuditInput, h: Hasher, acc: Hasher, opts: FormatOp
   return out;
 }
 
+function formatEntry(kind: 'request' | 'response', input: AuditInput, salt: Salt, opts: FormatOptions, time: Date, memo?: Map<string, string>): Record<string, unknown> {
+  const { h, tok, acc } = hashers(salt, opts, memo);
+  const entry: Record<string, unknown> = {
+    time: time.toISOString(),
+    type: kind,
+    auth: auditAuthFromToken(input.token ?? input.request.token, input.request.clientToken, tok, acc),
+    request: auditRequest(input, h, tok, acc, opts),
+  };
+  if (kind === 'response') entry['response'] = auditResponse(input, h, acc, opts);
+  entry['error'] = input.error ?? '';
+  return entry;
+}
+
 /**
  * The request entry (as a JSON-ready object). `time` is the entry's timestamp; the caller supplies
  * it so a request and its response entries on several devices agree. `memo` (optional, per request and
  * device) remembers token and accessor hashes between the request and response entries.
  */
 export function formatRequestEntry(input: AuditInput, salt: Salt, opts: FormatOptions, time: Date = new Date(), memo?: Map<string, string>): Record<string, unknown> {
-  const { h, tok, acc } = hashers(salt, opts, memo);
-  const token = input.token ?? input.request.token;
-  return {
-    time: time.toISOString(),
-    type: 'request',
-    auth: auditAuthFromToken(token, input.request.clientToken, tok, acc),
-    request: auditRequest(input, h, tok, acc, opts),
-    error: input.error ?? '',
-  };
+  return formatEntry('request', input, salt, opts, time, memo);
 }
 
 /** The response entry: the request entry's blocks plus `response`. */
 export function formatResponseEntry(input: AuditInput, salt: Salt, opts: FormatOptions, time: Date = new Date(), memo?: Map<string, string>): Record<string, unknown> {
-  const { h, tok, acc } = hashers(salt, opts, memo);
-  const token = input.token ?? input.request.token;
-  return {
-    time: time.toISOString(),
-    type: 'response',
-    auth: auditAuthFromToken(token, input.request.clientToken, tok, acc),
-    request: auditRequest(input, h, tok, acc, opts),
-    response: auditResponse(input, h, acc, opts),
-    error: input.error ?? '',
-  };
+  return formatEntry('response', input, salt, opts, time, memo);
 }

@@ -2,21 +2,25 @@
 // way the issue lists, and verifyAuditFiles must name the first bad line.
 import assert from 'node:assert/strict';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { verifyAuditFiles } from '../../src/audit/verify.js';
-import { logPairs, tempDir, testBroker } from './fixtures.js';
+import { createAuditBroker } from '../../src/audit/broker.js';
+import { fileBroker, logPairs, tempDir, testBroker } from './fixtures.js';
 
 async function writtenLog(t: Parameters<typeof tempDir>[0], pairs = 5, interval = 4) {
-  const dir = tempDir(t);
-  const file = join(dir, 'audit.log');
-  const { broker } = testBroker();
-  await broker.restore();
-  await broker.enable('file', { type: 'file', options: { file_path: file, checkpoint_interval: String(interval) } });
-  await logPairs(broker, pairs);
-  const key = Buffer.from(broker.chainKeyHex('file'), 'hex');
-  await broker.close();
-  return { file, key, broker, dir };
+  const made = await fileBroker(t, { checkpoint_interval: String(interval) });
+  await logPairs(made.broker, pairs);
+  await made.broker.close();
+  return made;
+}
+
+/** Writes a closed log of 14 lines, lets `edit` change its lines, and verifies the result. */
+async function tampered(t: Parameters<typeof tempDir>[0], edit: (ls: string[]) => void) {
+  const { file, key } = await writtenLog(t);
+  const ls = lines(file);
+  edit(ls);
+  writeLines(file, ls);
+  return verifyAuditFiles([file], key);
 }
 
 function lines(file: string): string[] {
@@ -62,59 +66,47 @@ test('a flipped byte is detected at its line', async (t) => {
 });
 
 test('an edited value (even one that keeps the JSON valid) is detected', async (t) => {
-  const { file, key } = await writtenLog(t);
-  const ls = lines(file);
-  ls[4] = ls[4]!.replace('"operation":"update"', '"operation":"read"');
-  writeLines(file, ls);
-  const r = await verifyAuditFiles([file], key);
+  const r = await tampered(t, (ls) => {
+    ls[4] = ls[4]!.replace('"operation":"update"', '"operation":"read"');
+  });
   assert.deepEqual([r.problem?.line, r.problem?.kind], [5, 'modified']);
 });
 
 test('a deleted line is detected at the line after the gap', async (t) => {
-  const { file, key } = await writtenLog(t);
-  const ls = lines(file);
-  ls.splice(5, 1); // delete line 6
-  writeLines(file, ls);
-  const r = await verifyAuditFiles([file], key);
+  const r = await tampered(t, (ls) => {
+    ls.splice(5, 1); // delete line 6
+  });
   assert.deepEqual([r.problem?.line, r.problem?.kind], [6, 'deleted']);
   assert.match(r.problem!.message, /1 line\(s\) missing before line 6/);
 });
 
 test('two swapped lines are detected at the first of them', async (t) => {
-  const { file, key } = await writtenLog(t);
-  const ls = lines(file);
-  [ls[3], ls[4]] = [ls[4]!, ls[3]!]; // swap lines 4 and 5
-  writeLines(file, ls);
-  const r = await verifyAuditFiles([file], key);
+  const r = await tampered(t, (ls) => {
+    [ls[3], ls[4]] = [ls[4]!, ls[3]!]; // swap lines 4 and 5
+  });
   assert.equal(r.ok, false);
   assert.equal(r.problem?.line, 4);
 });
 
 test('an inserted forged line is detected at its line', async (t) => {
-  const { file, key } = await writtenLog(t);
-  const ls = lines(file);
-  // A forger copies a real line and changes it, keeping the chain member syntax.
-  ls.splice(8, 0, ls[7]!.replace('"type":"response"', '"type":"request"'));
-  writeLines(file, ls);
-  const r = await verifyAuditFiles([file], key);
+  const r = await tampered(t, (ls) => {
+    // A forger copies a real line and changes it, keeping the chain member syntax.
+    ls.splice(8, 0, ls[7]!.replace('"type":"response"', '"type":"request"'));
+  });
   assert.deepEqual([r.problem?.line, r.problem?.kind], [9, 'modified']);
 });
 
 test('a replayed (duplicated) genuine line is detected', async (t) => {
-  const { file, key } = await writtenLog(t);
-  const ls = lines(file);
-  ls.splice(8, 0, ls[6]!);
-  writeLines(file, ls);
-  const r = await verifyAuditFiles([file], key);
+  const r = await tampered(t, (ls) => {
+    ls.splice(8, 0, ls[6]!);
+  });
   assert.deepEqual([r.problem?.line, r.problem?.kind], [9, 'reordered']);
 });
 
 test('an inserted plain line is detected', async (t) => {
-  const { file, key } = await writtenLog(t);
-  const ls = lines(file);
-  ls.splice(2, 0, '{"time":"2024-01-01T00:00:00Z","type":"request"}');
-  writeLines(file, ls);
-  const r = await verifyAuditFiles([file], key);
+  const r = await tampered(t, (ls) => {
+    ls.splice(2, 0, '{"time":"2024-01-01T00:00:00Z","type":"request"}');
+  });
   assert.deepEqual([r.problem?.line, r.problem?.kind], [3, 'inserted']);
 });
 
@@ -152,11 +144,7 @@ test('a carriage return added before a line end is detected', async (t) => {
 });
 
 test('rotation mid-stream: the chain continues across files and verifies; a missing file is detected', async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, 'audit.log');
-  const { broker } = testBroker();
-  await broker.restore();
-  await broker.enable('file', { type: 'file', options: { file_path: file } });
+  const { broker, file, key } = await fileBroker(t);
   await logPairs(broker, 3);
   renameSync(file, `${file}.1`);
   await broker.reopen(); // what SIGHUP does
@@ -164,7 +152,6 @@ test('rotation mid-stream: the chain continues across files and verifies; a miss
   renameSync(file, `${file}.2`);
   await broker.reopen();
   await logPairs(broker, 2, 5);
-  const key = Buffer.from(broker.chainKeyHex('file'), 'hex');
   await broker.close();
 
   const first = lines(`${file}.1`);
@@ -188,43 +175,39 @@ test('rotation mid-stream: the chain continues across files and verifies; a miss
   assert.deepEqual([swapped.problem?.file, swapped.problem?.line], [file, 1]);
 });
 
-test('a restarted server continues the chain in the same file', async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, 'audit.log');
-  const { broker, storage, chainKey } = testBroker();
-  await broker.restore();
-  await broker.enable('file', { type: 'file', options: { file_path: file } });
-  await logPairs(broker, 2);
-  await broker.close();
-  // a new process: same storage and secret
-  const { createAuditBroker } = await import('../../src/audit/broker.js');
-  const again = createAuditBroker({ storage, chainKey });
+/** A second broker over the same storage and secret: the server after a restart. */
+async function restarted(made: ReturnType<typeof testBroker>) {
+  const again = createAuditBroker({ storage: made.storage, chainKey: made.chainKey });
   await again.restore();
+  return again;
+}
+
+test('a restarted server continues the chain in the same file', async (t) => {
+  const made = await fileBroker(t);
+  await logPairs(made.broker, 2);
+  await made.broker.close();
+  const again = await restarted(made);
   await logPairs(again, 2, 2);
-  const key = Buffer.from(again.chainKeyHex('file'), 'hex');
   await again.close();
-  const ls = lines(file);
-  assert.match(ls[6]!, /"type":"chain-start","reason":"reopen"/);
-  const r = await verifyAuditFiles([file], key);
+  assert.match(lines(made.file)[6]!, /"type":"chain-start","reason":"reopen"/);
+  const r = await verifyAuditFiles([made.file], made.key);
   assert.deepEqual([r.ok, r.entries, r.warnings.length], [true, 8, 0]);
 });
 
-test('after an unclean shutdown the chain resumes with a warning', async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, 'audit.log');
-  const { broker, storage, chainKey } = testBroker();
-  await broker.restore();
-  await broker.enable('file', { type: 'file', options: { file_path: file } });
-  await logPairs(broker, 2);
-  // no close(): the process "crashed"
-  const { createAuditBroker } = await import('../../src/audit/broker.js');
-  const again = createAuditBroker({ storage, chainKey });
-  await again.restore();
+test('after an unclean shutdown the chain resumes, verifiably, with a warning at the resume line', async (t) => {
+  const made = await fileBroker(t);
+  await logPairs(made.broker, 2);
+  await made.broker.close();
+  // What a crash leaves: the log ends with an entry, not with the closing checkpoint.
+  writeLines(made.file, lines(made.file).slice(0, -1));
+  const again = await restarted(made);
   await logPairs(again, 1, 2);
-  const key = Buffer.from(again.chainKeyHex('file'), 'hex');
   await again.close();
-  await broker.close(); // the "crashed" writer's handle, closed after the fact: adds its own close line
-  const r = await verifyAuditFiles([file], key, { live: true });
-  assert.equal(r.warnings.length >= 1, true);
+  assert.match(lines(made.file)[5]!, /"type":"chain-start","reason":"recover"/);
+  const r = await verifyAuditFiles([made.file], made.key);
+  assert.equal(r.problem, undefined);
+  assert.equal(r.ok, true);
+  assert.equal(r.warnings.length, 1);
+  assert.equal(r.warnings[0]!.line, 6);
   assert.match(r.warnings[0]!.message, /did not close/);
 });

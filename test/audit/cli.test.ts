@@ -7,7 +7,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { main, type AuditCliIO } from '../../src/cli/audit-main.js';
-import { logPairs, tempDir, testBroker } from './fixtures.js';
+import { fileBroker, logPairs } from './fixtures.js';
 
 function io(env: NodeJS.ProcessEnv = {}): AuditCliIO & { out: string; err: string } {
   const r = { out: '', err: '', env, stdout: (s: string) => { r.out += s; }, stderr: (s: string) => { r.err += s; } };
@@ -15,14 +15,10 @@ function io(env: NodeJS.ProcessEnv = {}): AuditCliIO & { out: string; err: strin
 }
 
 test('verify: exit 0 on an intact log, 1 with file:line on a tampered one, 2 on usage errors', async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, 'audit.log');
-  const { broker } = testBroker();
-  await broker.restore();
-  await broker.enable('file', { type: 'file', options: { file_path: file } });
+  const { broker, dir, file, key } = await fileBroker(t);
   await logPairs(broker, 3);
-  const keyHex = broker.chainKeyHex('file');
   await broker.close();
+  const keyHex = Buffer.from(key).toString('hex');
   const keyFile = join(dir, 'key');
   writeFileSync(keyFile, `${keyHex}\n`);
 

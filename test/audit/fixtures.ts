@@ -53,3 +53,14 @@ export async function logPairs(broker: ReturnType<typeof testBroker>['broker'], 
     await broker.logResponse(input);
   }
 }
+
+/** A restored broker with one file device at "file/" writing `<dir>/audit.log`; also its chain key. */
+export async function fileBroker(t: { after(fn: () => void): void }, options: Record<string, string> = {}) {
+  const dir = tempDir(t);
+  const file = join(dir, 'audit.log');
+  const made = testBroker();
+  await made.broker.restore();
+  await made.broker.enable('file', { type: 'file', options: { file_path: file, ...options } });
+  const key = Buffer.from(made.broker.chainKeyHex('file'), 'hex');
+  return { ...made, dir, file, key };
+}
