@@ -169,6 +169,9 @@ describe('coffer kv on a KV v1 mount, and the generic commands', () => {
     assert.match(missing.stderr, /coffer: error: no value found at kv1\/gen/);
     const nodata = await coffer(['write', 'kv1/gen']);
     assert.equal(nodata.code, 1);
+    const bare = await coffer(['read', 'sys/seal-status']);
+    assert.match(bare.stdout, /^sealed\s+false$/m, 'bare sys answers are shown as data');
+    assert.equal((await coffer(['read', '-field=initialized', 'sys/seal-status'])).stdout, 'true');
   });
 
   it('tunes, lists in detail and disables mounts', async () => {

@@ -3,7 +3,7 @@
 import { homedir } from 'node:os';
 import { createClient, type Client, type Secret } from '../../client/client.js';
 import { resolveConfig, type CliConfig, type Env } from '../config.js';
-import { dataRows, isFormat, keysTable, rawField, renderValue, secretField, secretTable, warningsText, type Format } from '../output/format.js';
+import { dataRows, isEnvelope, isFormat, keysTable, rawField, renderValue, secretField, secretTable, warningsText, type Format } from '../output/format.js';
 import { keyValueTable } from '../output/table.js';
 import { CliError, describeError, EXIT_OK, UsageError } from './errors.js';
 import { formatHelp, HelpRequested, parseArgv, type CommandDef, type FlagSpec, type Parsed } from './flags.js';
@@ -147,6 +147,8 @@ export function makeCtx(io: Io, def: CommandDef, p: Parsed): Ctx {
     },
     print: (text) => io.out(text),
     printSecret(secret) {
+      // Bare sys endpoints (seal-status, init, leader, …) answer without the envelope: show them as data.
+      if (!isEnvelope(secret)) return ctx.printData(secret as unknown as Record<string, unknown>);
       if (field !== undefined) return ctx.printField(secretField(secret, field));
       if (format !== 'table') return io.out(renderValue(secret, format));
       io.err(warningsText(secret.warnings));

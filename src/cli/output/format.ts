@@ -66,6 +66,12 @@ function durationOrValue(key: string, v: unknown): string {
   return formatValue(v);
 }
 
+/** True for the standard response envelope; false for the bare objects some sys endpoints return. */
+export function isEnvelope(body: unknown): body is Secret {
+  if (body === null || typeof body !== 'object') return false;
+  return 'request_id' in body || 'lease_duration' in body || 'auth' in body || 'wrap_info' in body;
+}
+
 /** Rows for a data map: sorted keys, durations humanised. */
 export function dataRows(data: Record<string, unknown> | null | undefined): [string, string][] {
   if (!data) return [];
