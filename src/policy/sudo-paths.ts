@@ -9,6 +9,7 @@
 export const SUDO_PATHS: readonly string[] = [
   'sys/audit',
   'sys/audit/*',
+  'sys/audit-chain-key/*',
   'sys/auth/*',
   'sys/remount',
   'sys/rotate',

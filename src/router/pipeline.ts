@@ -20,7 +20,7 @@ export interface AclDecision {
 }
 
 export interface AclLike {
-  allowOperation(input: { path: string; operation: Operation; data?: Record<string, unknown> }): AclDecision;
+  allowOperation(input: { path: string; operation: Operation; data?: Record<string, unknown>; wrapTTL?: number }): AclDecision;
 }
 
 export interface TokenLookup<E> {
@@ -166,15 +166,10 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
     let decision: AclDecision | undefined;
     if (entry !== undefined && info !== undefined && !unauthenticated) {
       const acl = await deps.acl(info.policies);
-      decision = acl.allowOperation({ path, operation: request.operation, data });
+      // The ACL also enforces the rule's min/max wrapping TTLs (a bounded rule refuses unwrapped requests).
+      decision = acl.allowOperation({ path, operation: request.operation, data, wrapTTL: wrapTTL || undefined });
       const needsSudo = deps.isSudoPath(path) || (routed !== undefined && matchesSpecial(routed.mount.backend.specialPaths.sudo, routed.rest));
       if (!decision.allowed || (needsSudo && !decision.sudo && !decision.root)) throw new PermissionDeniedError();
-      if (decision.minWrappingTTL && (wrapTTL === 0 || wrapTTL < decision.minWrappingTTL)) {
-        throw new PermissionDeniedError('wrapping TTL is lower than the minimum allowed by policy', { details: [] });
-      }
-      if (decision.maxWrappingTTL && wrapTTL > decision.maxWrappingTTL) {
-        throw new PermissionDeniedError('wrapping TTL exceeds the maximum allowed by policy');
-      }
     }
     if (!routed) throw new UnsupportedPathError(path);
 

@@ -48,10 +48,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   const logger = createLogger(flags.logLevel);
   let stop: () => Promise<void>;
+  let currentCore: { unsealedAudit(): { reopen(): Promise<void> } | undefined } | undefined;
   try {
     if (flags.dev) {
       const s = await startDevServer({ listenAddress: flags.devListenAddress, rootTokenId: flags.devRootTokenId ?? process.env['COFFER_DEV_ROOT_TOKEN_ID'], logger });
       stop = s.stop;
+      currentCore = s.core;
       process.stdout.write([
         '==> Coffer dev server started: initialized, unsealed, kv v2 mounted at secret/.',
         '    Dev mode keeps its data in a temporary SQLite file that is removed on exit. Never use it for real secrets.',
@@ -71,6 +73,7 @@ export async function main(argv: string[]): Promise<number> {
       const config = loadConfigFile(flags.config!);
       const s = await startServer(config, logger);
       stop = s.stop;
+      currentCore = s.core;
       const status = await s.core.seal.status();
       process.stdout.write([
         '==> Coffer server started.',
@@ -86,6 +89,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`coffer: error: ${(err as Error).message}\n`);
     return 1;
   }
+  // SIGHUP reopens audit files (log rotation); the hash chain continues in the new file.
+  const reopen = () => { void currentCore?.unsealedAudit()?.reopen().catch(() => undefined); };
+  process.on('SIGHUP', reopen);
   await new Promise<void>((resolve) => {
     const done = () => resolve();
     process.once('SIGINT', done);

@@ -14,7 +14,11 @@ import { cubbyholeFactory, destroyCubbyhole } from '../engines/cubbyhole/index.j
 import { kvFactory } from '../engines/kv/index.js';
 import type { BackendFactory } from '../framework/types.js';
 import { createMountTable, type MountTable } from '../router/mount-table.js';
-import { createPipeline, type AuditSink } from '../router/pipeline.js';
+import { createPipeline } from '../router/pipeline.js';
+import { createAuditBroker, loadOrCreateAuditChainSecret, type AuditBroker } from '../audit/broker.js';
+import { createPasswordPolicyStore, type PasswordPolicyStore } from '../sys-tools/password-policy.js';
+import { auditPaths } from '../sys/path-audit.js';
+import { toolPaths } from '../sys/path-tools.js';
 import type { PathDef } from '../framework/backend.js';
 import type { ApiRequest, ApiResponse } from '../router/request.js';
 import { createBareHandler } from '../sys/bare.js';
@@ -31,6 +35,8 @@ export interface CoreOptions {
   maxLeaseTTL?: number;
   clusterName?: string;
   logError?: (err: unknown, context: string) => void;
+  /** Told when an audit device fails a write (never given the entry). */
+  onAuditFailure?: (path: string, err: unknown) => void;
 }
 
 /** Services that exist only while unsealed. */
@@ -38,11 +44,12 @@ interface Unsealed {
   policies: PolicyStore;
   tokens: TokenStore;
   mounts: MountTable;
+  audit: AuditBroker;
+  passwords: PasswordPolicyStore;
 }
 
-/** Hooks later subsystems (audit, wrapping, metrics) attach to without the core knowing them. */
+/** Hooks later subsystems (metrics, more engines) attach to without the core knowing them. */
 export interface CoreExtensions {
-  audit?: () => AuditSink | undefined;
   sysPaths?: PathDef[];
   factories?: Record<string, BackendFactory>;
   observe?: Parameters<typeof createPipeline>[0]['observe'];
@@ -92,8 +99,15 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
   };
 
   async function onUnseal(): Promise<void> {
-    const policies = createPolicyStore(createStorageView(barrier, 'sys/'));
+    const sysView = createStorageView(barrier, 'sys/');
+    const policies = createPolicyStore(sysView);
     await policies.ensureDefaults();
+    const audit = createAuditBroker({
+      storage: barrier,
+      chainKey: await loadOrCreateAuditChainSecret(barrier),
+      onDeviceFailure: (path, err) => options.onAuditFailure?.(path, err),
+    });
+    await audit.restore();
     let mounts: MountTable | undefined;
     const tokenTTL = () => mounts?.get('auth', 'token/')?.info.config;
     const tokens = createTokenStore({
@@ -106,7 +120,9 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
       },
     });
     const factories: Record<string, BackendFactory> = {
-      system: () => createSystemBackend(sysContext, [...wrapping.paths, ...(ext.sysPaths ?? [])]),
+      system: () => createSystemBackend(sysContext, [
+        ...wrapping.paths, ...auditPaths(() => unsealed().audit), ...toolPaths(() => unsealed().passwords), ...(ext.sysPaths ?? []),
+      ]),
       token: createTokenBackend(tokens, {
         // The token endpoints ask whether the caller holds sudo on the path (id, no_parent, period…).
         isSudo: async (req) => {
@@ -123,13 +139,14 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
     };
     mounts = createMountTable({ storage: barrier, factories, defaults });
     await mounts.load();
-    live = { policies, tokens, mounts };
+    live = { policies, tokens, mounts, audit, passwords: createPasswordPolicyStore(sysView) };
   }
 
   async function onSeal(): Promise<void> {
     const current = live;
     live = undefined;
     await current?.mounts.teardown();
+    await current?.audit.close();
   }
 
   seal.onUnseal.push(onUnseal);
@@ -147,7 +164,7 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
     tokens: () => unsealed().tokens,
     acl: (names) => unsealed().policies.aclFor(names),
     isSudoPath,
-    audit: ext.audit,
+    audit: () => live?.audit,
     wrapper: () => wrapping.wrapper,
     bare,
     onUnexpectedError: (err, req) => logError(err, `${req.method} /v1/${req.path}`),
@@ -161,6 +178,8 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
     /** Services available while unsealed (throws SealedError otherwise). */
     unsealed,
     isSealed: () => live === undefined,
+    /** The audit broker while unsealed (SIGHUP reopens its files). */
+    unsealedAudit: () => live?.audit,
     /** Dev mode: initialise with one key share, stay unsealed, mount kv v2 at secret/. */
     async initializeDev(rootTokenId?: string): Promise<{ rootToken: string; unsealKey: string }> {
       const result = await seal.initializeDev({ rootTokenId, createRootToken: (id) => unsealed().tokens.createRootToken(id) });

@@ -14,6 +14,7 @@ export function createSystemBackend(ctx: SystemContext, extraPaths: PathDef[] = 
     paths: [...mountPaths(ctx), ...policyEndpoints(ctx), ...capabilityPaths(ctx), ...keyPaths(ctx), ...internalUiPaths(ctx), ...extraPaths],
     specialPaths: {
       unauthenticated: ['internal/ui/mounts', 'wrapping/lookup', 'wrapping/unwrap'],
+      // audit, audit/* and audit-chain-key/* are root-protected through the global sudo list.
       sudo: [],
     },
   });
