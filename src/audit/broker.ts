@@ -119,6 +119,7 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
       devicePath: entry.path,
       prefix: config.prefix,
       checkpointInterval: config.checkpointInterval,
+      appendTimeoutMs: config.appendTimeoutMs,
       now,
     });
     return {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createChainWriter, deriveChainKey, openLine, sealLine, type LineSink } from './hash-chain.js';
+import { AuditWriteTimeoutError, createChainWriter, deriveChainKey, openLine, sealLine, type LineSink } from './hash-chain.js';
 import { verifyAuditFiles } from './verify.js';
 
 test('sealLine/openLine: the MAC covers the prefix and every byte; the chain member is last', () => {
@@ -59,4 +59,23 @@ test('a failed write does not advance the chain: later lines still link to the l
   const r = await verifyAuditFiles([file], key);
   assert.equal(r.problem, undefined);
   assert.equal(r.entries, 2);
+});
+
+test('a stuck device: appends time out (and the backlog behind it too); close gives up instead of hanging', async () => {
+  let writes = 0;
+  const sink: LineSink = {
+    open: async () => undefined,
+    write: () => {
+      writes++;
+      return writes === 1 ? Promise.resolve() : new Promise<void>(() => undefined); // the chain-start works, then it hangs
+    },
+    reopen: async () => undefined,
+    close: async () => undefined,
+  };
+  const w = createChainWriter({ key: randomBytes(32), sink, devicePath: 'file/', appendTimeoutMs: 100 });
+  await w.open();
+  const results = await Promise.allSettled([w.append('{"n":1}'), w.append('{"n":2}'), w.append('{"n":3}')]);
+  for (const r of results) assert.equal(r.status === 'rejected' && r.reason instanceof AuditWriteTimeoutError, true);
+  await assert.rejects(w.close(), AuditWriteTimeoutError);
+  assert.equal(w.head().seq, 1);
 });

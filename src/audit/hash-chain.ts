@@ -116,7 +116,22 @@ export interface ChainWriterOptions {
   prefix?: string;
   /** A checkpoint line after this many entries (default 1000). */
   checkpointInterval?: number;
+  /**
+   * An append not written within this many ms is rejected (the server answers, failing closed,
+   * instead of hanging on a stuck device). 0 = wait forever. Default 10 s.
+   */
+  appendTimeoutMs?: number;
   now?: () => Date;
+}
+
+/** Entries waiting behind a stuck write beyond this are refused at once. */
+export const MAX_PENDING_ENTRIES = 10_000;
+
+export class AuditWriteTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`audit device did not complete the write within ${ms} ms`);
+    this.name = 'AuditWriteTimeoutError';
+  }
 }
 
 /**
@@ -131,12 +146,14 @@ export function createChainWriter(opts: ChainWriterOptions) {
   const now = opts.now ?? (() => new Date());
   let head: ChainHead = { seq: 0, mac: '' };
   const maxWrite = sink.maxWriteBytes ?? 1024 * 1024;
+  const appendTimeout = opts.appendTimeoutMs ?? 10_000;
   let sinceCheckpoint = 0;
   let opened = false;
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
   /** Entries waiting for the next flush: appends made while a write is in flight share one write. */
-  let pending: Array<{ json: string; resolve: () => void; reject: (err: unknown) => void }> = [];
+  /** `abandoned`: the caller timed out before the flush took the entry; it is not written. */
+  let pending: Array<{ json: string; resolve: () => void; reject: (err: unknown) => void; abandoned?: boolean }> = [];
   let flushQueued = false;
 
   function enqueue<T>(fn: () => Promise<T>): Promise<T> {
@@ -190,7 +207,7 @@ export function createChainWriter(opts: ChainWriterOptions) {
    */
   async function flush(): Promise<void> {
     flushQueued = false;
-    const batch = pending;
+    const batch = pending.filter((p) => !p.abandoned);
     pending = [];
     try {
       if (!opened) await doOpen();
@@ -243,8 +260,22 @@ export function createChainWriter(opts: ChainWriterOptions) {
      */
     append(entryJson: string): Promise<void> {
       if (closed) return Promise.reject(new Error('audit device is closed'));
+      if (pending.length >= MAX_PENDING_ENTRIES) return Promise.reject(new Error('audit device backlog is full'));
       return new Promise<void>((resolve, reject) => {
-        pending.push({ json: entryJson, resolve, reject });
+        let timer: NodeJS.Timeout | undefined;
+        const item = {
+          json: entryJson,
+          resolve: () => { clearTimeout(timer); resolve(); },
+          reject: (err: unknown) => { clearTimeout(timer); reject(err); },
+          abandoned: false,
+        };
+        if (appendTimeout > 0) {
+          timer = setTimeout(() => {
+            item.abandoned = true; // still waiting in `pending`: dropped; already in a write: may still land
+            reject(new AuditWriteTimeoutError(appendTimeout));
+          }, appendTimeout);
+        }
+        pending.push(item);
         if (!flushQueued) {
           flushQueued = true;
           void enqueue(flush);
@@ -261,13 +292,21 @@ export function createChainWriter(opts: ChainWriterOptions) {
         opened = true;
       });
     },
-    /** Writes a closing checkpoint (best effort) and closes the sink. */
+    /**
+     * Writes a closing checkpoint (best effort) and closes the sink. Gives up after the append
+     * timeout if the device is stuck, so sealing or shutting down never hangs on it.
+     */
     close(): Promise<void> {
       closed = true;
-      return enqueue(async () => {
+      const done = enqueue(async () => {
         if (opened) await writeCheckpoint('close').catch(() => undefined);
         opened = false;
         await sink.close();
+      });
+      if (appendTimeout <= 0) return done;
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new AuditWriteTimeoutError(appendTimeout)), appendTimeout);
+        done.then(() => { clearTimeout(timer); resolve(); }, (err: unknown) => { clearTimeout(timer); reject(err); });
       });
     },
     head(): ChainHead {

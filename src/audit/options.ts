@@ -18,13 +18,15 @@ export interface DeviceConfig {
   checkpointInterval: number;
   /** Enable even when the first write fails (Vault's skip_test). */
   skipTest: boolean;
+  /** How long an entry may wait to be written before the device counts as failed for it. */
+  appendTimeoutMs: number;
   file?: { filePath: string; mode: number };
   socket?: { address: string; socketType: SocketType; writeTimeoutMs: number };
 }
 
 const COMMON_KEYS = ['format', 'prefix', 'log_raw', 'hmac_accessor', 'elide_list_responses', 'skip_test', 'checkpoint_interval'];
 const TYPE_KEYS: Record<DeviceType, string[]> = {
-  file: ['file_path', 'path', 'mode'],
+  file: ['file_path', 'path', 'mode', 'write_timeout'],
   socket: ['address', 'socket_type', 'write_timeout'],
 };
 export const DEFAULT_CHECKPOINT_INTERVAL = 1000;
@@ -78,6 +80,7 @@ export function parseDeviceConfig(type: unknown, options: Record<string, string>
     elideListResponses: parseBool(options, 'elide_list_responses', false),
     checkpointInterval,
     skipTest: parseBool(options, 'skip_test', false),
+    appendTimeoutMs: 10_000,
   };
   if (t === 'file') {
     const filePath = options['file_path'] || options['path'] || '';
@@ -86,6 +89,8 @@ export function parseDeviceConfig(type: unknown, options: Record<string, string>
     const modeText = options['mode'] || '0600';
     if (!/^0?[0-7]{3,4}$/.test(modeText)) throw new InvalidRequestError(`invalid mode "${modeText}": expected an octal number such as "0600"`);
     config.file = { filePath, mode: Number.parseInt(modeText, 8) };
+    const wt = options['write_timeout'];
+    if (wt !== undefined && wt !== '') config.appendTimeoutMs = writeTimeoutMs(wt);
   } else {
     const address = options['address'] ?? '';
     if (address === '') throw new InvalidRequestError('address is required');
@@ -95,16 +100,18 @@ export function parseDeviceConfig(type: unknown, options: Record<string, string>
       throw new InvalidRequestError(`invalid address "${address}": expected host:port`);
     }
     const wt = options['write_timeout'];
-    const seconds = wt === undefined || wt === '' ? 2 : msDuration(wt);
-    if (seconds <= 0 || seconds > 300) throw new InvalidRequestError('write_timeout must be more than 0 and at most 5m');
-    config.socket = { address, socketType, writeTimeoutMs: Math.round(seconds * 1000) };
+    const ms = wt === undefined || wt === '' ? 2000 : writeTimeoutMs(wt);
+    config.socket = { address, socketType, writeTimeoutMs: ms };
+    // A write may take a connect, a write and one retry, each bounded by write_timeout.
+    config.appendTimeoutMs = Math.max(10_000, 3 * ms + 1000);
   }
   return config;
 }
 
-/** write_timeout accepts sub-second Go durations ("500ms"), which parseDurationSeconds floors. */
-function msDuration(text: string): number {
+/** write_timeout in ms; accepts sub-second Go durations ("500ms"), which parseDurationSeconds would floor. */
+function writeTimeoutMs(text: string): number {
   const m = /^(\d+(?:\.\d+)?)ms$/.exec(text.trim());
-  if (m) return Number(m[1]) / 1000;
-  return parseDurationSeconds(text, 'write_timeout');
+  const seconds = m ? Number(m[1]) / 1000 : parseDurationSeconds(text, 'write_timeout');
+  if (seconds <= 0 || seconds > 300) throw new InvalidRequestError('write_timeout must be more than 0 and at most 5m');
+  return Math.round(seconds * 1000);
 }
