@@ -52,3 +52,23 @@ test('a read-modify-write counter under the lock loses no update', async () => {
   })));
   assert.equal(counter, 100);
 });
+
+test('shared holders overlap, exclusive holders wait, waiters are served in order', async () => {
+  {
+    const m = createKeyedMutex();
+    const events: string[] = [];
+    let releaseShared!: () => void;
+    const gate = new Promise<void>((r) => { releaseShared = r; });
+    const a = m.runShared('k', async () => { events.push('a+'); await gate; events.push('a-'); });
+    const b = m.runShared('k', async () => { events.push('b+'); await gate; events.push('b-'); });
+    const w = m.run('k', async () => { events.push('w'); });
+    const c = m.runShared('k', async () => { events.push('c'); });
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(events, ['a+', 'b+']);
+    releaseShared();
+    await Promise.all([a, b, w, c]);
+    assert.deepEqual(events.slice(2, 4).sort(), ['a-', 'b-']);
+    assert.deepEqual(events.slice(4), ['w', 'c']);
+    assert.equal(m.size, 0);
+  }
+});

@@ -20,6 +20,7 @@ import {
   SERVICE_PREFIX,
 } from './token-format.js';
 import { calculateTTL, MAX_DURATION_SECONDS } from './ttl.js';
+import { createKeyedMutex } from '../../lib/keyed-mutex.js';
 
 export type TokenType = 'service' | 'batch';
 
@@ -198,22 +199,6 @@ export function sanitizePolicies(policies: readonly string[], addDefault: boolea
   return [...out].sort();
 }
 
-/** Serializes async work per key (Vault's per-token locks). */
-function createKeyedMutex(): <T>(key: string, fn: () => Promise<T>) => Promise<T> {
-  const tails = new Map<string, Promise<unknown>>();
-  return async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
-    const prev = tails.get(key) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    tails.set(key, tail);
-    try {
-      return await run;
-    } finally {
-      if (tails.get(key) === tail) tails.delete(key);
-    }
-  };
-}
-
 function checkDuration(name: string, v: number | undefined): number {
   const n = v ?? 0;
   if (!Number.isFinite(n) || n < 0) throw new InvalidRequestError(`${name} must be positive`);
@@ -224,7 +209,10 @@ function checkDuration(name: string, v: number | undefined): number {
 export function createTokenStore(deps: TokenStoreDeps): TokenStore {
   const storage = deps.storage;
   const nowMs = deps.now ?? Date.now;
-  const withLock = createKeyedMutex();
+  // Vault's per-token locks: revocation and renewal hold a token exclusively; creating children
+  // only needs the parent to stay put, so many children of one parent are created at once.
+  const locks = createKeyedMutex();
+  const withLock = <T>(key: string, fn: () => Promise<T>): Promise<T> => locks.run(key, fn);
   let keysPromise: Promise<Keys> | undefined;
 
   function defaultTTL(): number {
@@ -472,7 +460,7 @@ export function createTokenStore(deps: TokenStoreDeps): TokenStore {
     };
     if (link) {
       // The parent may have been revoked while we worked: never leave a child outside the tree.
-      await withLock(link.id, async () => {
+      await locks.runShared(link.id, async () => {
         if (!(await readEntry(link.id))) throw new InvalidRequestError('parent token lookup failed: no parent found');
         await store(entry, true);
       });
