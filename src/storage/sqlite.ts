@@ -1,13 +1,16 @@
 // SQLite backend (better-sqlite3): WAL, synchronous=FULL, one table. Writes use group commit:
-// every put/delete/transaction issued in the same event-loop turn is applied in one SQLite
-// transaction (one fsync), each caller's ops inside its own savepoint so one failing caller
-// cannot fail or undo the others. Promises resolve only after the commit, so a read issued after
-// a write's promise resolved always sees it.
+// the writes queued while no commit is running go out together in one SQLite transaction (one
+// fsync), each caller's ops inside its own savepoint so one failing caller cannot fail or undo the
+// others. For a database file the commit runs in a worker thread (sqlite-writer.ts) so the fsync
+// never blocks the event loop; reads use this thread's own connection. Promises resolve only after
+// the commit, so a read issued after a write's promise resolved always sees it.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { StorageBackend, StorageOp } from './backend.js';
 import { assertValidKey, assertValidPrefix, childOf } from './keys.js';
+import type { WriterBatchMessage, WriterResultMessage } from './sqlite-writer.js';
 
 export interface SqliteBackendOptions {
   /** Database file; its directory is created if missing. */
@@ -72,8 +75,69 @@ export function createSqliteBackend(options: SqliteBackendOptions): SqliteBacken
   let commits = 0;
   let writes = 0;
 
+  // A file database commits in a worker; ':memory:' cannot be shared with one and commits inline.
+  const writer = options.path === ':memory:' ? undefined : new Worker(new URL('./sqlite-writer.js', import.meta.url), {
+    workerData: { path: options.path, busyTimeoutMs: Math.trunc(options.busyTimeoutMs ?? 5000) },
+  });
+  writer?.unref();
+  let inFlight: { id: number; batch: PendingWrite[] } | undefined;
+  let nextId = 1;
+  let writerFailure: Error | undefined;
+  let drained: Array<() => void> = [];
+
+  function settle(batch: PendingWrite[], failures: Map<number, unknown>): void {
+    commits++;
+    writes += batch.length;
+    batch.forEach((write, i) => (failures.has(i) ? write.reject(failures.get(i)) : write.resolve()));
+  }
+
+  function onWriterMessage(msg: WriterResultMessage): void {
+    const current = inFlight;
+    if (!current || current.id !== msg.id) return;
+    inFlight = undefined;
+    if (msg.error !== undefined) {
+      for (const w of current.batch) w.reject(new Error(msg.error));
+    } else {
+      settle(current.batch, new Map(msg.failures.map(([i, m]) => [i, new Error(m)])));
+    }
+    if (queue.length > 0) sendToWriter();
+    else {
+      writer?.unref(); // idle: the writer alone must not keep the process alive
+      for (const done of drained.splice(0)) done();
+    }
+  }
+
+  function failWriter(err: Error): void {
+    writerFailure = err;
+    const pending = [...(inFlight?.batch ?? []), ...queue];
+    inFlight = undefined;
+    queue = [];
+    for (const w of pending) w.reject(err);
+    for (const done of drained.splice(0)) done();
+  }
+
+  writer?.on('message', onWriterMessage);
+  writer?.on('error', (err) => failWriter(err));
+  writer?.on('exit', (code) => { if (!closed) failWriter(new Error(`storage writer stopped (exit ${code})`)); });
+
+  function sendToWriter(): void {
+    const batch = queue;
+    queue = [];
+    if (batch.length === 0) return;
+    const id = nextId++;
+    inFlight = { id, batch };
+    writer!.ref();
+    const msg: WriterBatchMessage = { type: 'batch', id, writes: batch.map((w) => w.ops) };
+    writer!.postMessage(msg);
+  }
+
   function flush(): void {
     flushScheduled = false;
+    if (writer) {
+      // While a commit is running, new writes wait for it and then go out together.
+      if (!inFlight) sendToWriter();
+      return;
+    }
     const batch = queue;
     queue = [];
     if (batch.length === 0) return;
@@ -95,6 +159,7 @@ export function createSqliteBackend(options: SqliteBackendOptions): SqliteBacken
   function enqueue(ops: StorageOp[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (closed) throw new Error('storage backend is closed');
+      if (writerFailure) throw writerFailure;
       for (const op of ops) assertValidKey(op.key);
       // Copy values: the caller may reuse its buffer before the batch is written.
       const copied = ops.map((op): StorageOp =>
@@ -151,6 +216,14 @@ export function createSqliteBackend(options: SqliteBackendOptions): SqliteBacken
     async close() {
       if (closed) return;
       flush();
+      if (writer) {
+        if (inFlight || queue.length > 0) await new Promise<void>((resolve) => drained.push(resolve));
+        closed = true;
+        const exited = new Promise<void>((resolve) => writer.once('exit', () => resolve()));
+        writer.ref();
+        writer.postMessage({ type: 'close' });
+        await exited;
+      }
       closed = true;
       db.close();
     },
