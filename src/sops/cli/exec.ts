@@ -2,17 +2,20 @@
 //
 // exec-env puts the top-level values into the child's environment.
 //
-// exec-file, by default, gives the child the plaintext through an anonymous pipe on file
-// descriptor 3 and replaces `{}` with `/dev/fd/3`. Nothing gets a name in any file system, nothing
-// is left behind if either process dies, and a child that never reads does not block us. (A named
-// FIFO, sops's default, needs a directory entry and a blocking open that cannot be abandoned
-// cleanly from Node.) Programs that must seek in the file or open it twice get `--no-fifo`: a 0600
-// file inside a private 0700 directory on tmpfs (/dev/shm, i.e. memory), removed when the command
-// ends or coffer is interrupted; if no tmpfs is available that mode is refused rather than
-// writing secrets to a disk.
+// exec-file, by default (as sops), gives the child a named FIFO inside a private 0700 directory and
+// replaces `{}` with its path. A FIFO has no data on disk: the plaintext only passes through the
+// kernel's pipe buffer. Our write end opens when the command opens the FIFO for reading; if the
+// command exits without opening it, the pending open is released and nothing is written. The
+// directory is removed when the command ends or coffer is interrupted. (An anonymous pipe on
+// /dev/fd/N would avoid the name, but Node cannot create one: its stdio "pipes" are socket pairs,
+// which /dev/fd cannot reopen, and a FIFO reopened through /dev/fd races with the writer closing.)
+// Programs that must seek in the file or read it twice get `--no-fifo`: a 0600 regular file in a
+// private 0700 directory on tmpfs (/dev/shm, i.e. memory), removed the same way; if no tmpfs is
+// available that mode is refused rather than writing secrets to a disk.
 
-import { spawn, type StdioOptions } from 'node:child_process';
-import { existsSync, statfsSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
+import { closeSync, constants, existsSync, openSync, statfsSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ExitCode, SopsError } from '../errors.js';
 import { createStore } from '../formats/index.js';
@@ -102,14 +105,37 @@ export async function runExecFile(io: SopsIo, file: string, command: string, opt
   if (name.includes('/') || name === '..' || name === '.') throw new SopsError(ExitCode.generic, `--filename must be a plain file name, got ${JSON.stringify(name)}`);
 
   if (opts.fifo !== false) {
-    const cmd = command.split('{}').join('/dev/fd/3');
-    return runShell(cmd, env, ['inherit', 'inherit', 'inherit', 'pipe'], (child) => {
-      const pipe = child.stdio[3] as NodeJS.WritableStream & { on(e: 'error', f: () => void): void };
-      pipe.on('error', () => {
-        // The command closed its end early; it has what it read.
+    const tmp = createPrivateTempDir('coffer-sops-exec-');
+    try {
+      const fifo = join(tmp.dir, name);
+      const mk = spawnSync('mkfifo', ['-m', '600', fifo], { stdio: 'ignore' });
+      if (mk.status !== 0) throw new SopsError(ExitCode.generic, 'could not create a FIFO (mkfifo failed)', { hints: ['use --no-fifo'] });
+      const state = { opened: false, childExited: false };
+      const writer = (async () => {
+        const fh = await open(fifo, 'w'); // returns once the command opens the FIFO for reading
+        state.opened = true;
+        try {
+          if (!state.childExited) await fh.write(bytes);
+        } finally {
+          await fh.close();
+        }
+      })().catch(() => {
+        // EPIPE: the command stopped reading early; it has what it read.
       });
-      pipe.end(bytes);
-    });
+      const code = await runShell(command.split('{}').join(fifo), env, 'inherit');
+      state.childExited = true;
+      if (!state.opened) {
+        // Release the writer's pending open without a reader that will ever read.
+        const r = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+        await writer;
+        closeSync(r);
+      } else {
+        await writer;
+      }
+      return code;
+    } finally {
+      tmp.cleanup();
+    }
   }
 
   const base = tmpfsBase();
