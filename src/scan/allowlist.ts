@@ -86,9 +86,10 @@ const TEMPLATE_RES = [
 ];
 
 /** Example values, template references and long runs of one character. */
+const PLACEHOLDER_RE = new RegExp(PLACEHOLDER_WORDS.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
+
 export function isPlaceholder(secret: string): boolean {
-  const s = secret.toLowerCase();
-  for (const w of PLACEHOLDER_WORDS) if (s.includes(w)) return true;
+  if (PLACEHOLDER_RE.test(secret)) return true;
   for (const re of TEMPLATE_RES) if (re.test(secret)) return true;
   if (/(.)\1{7,}/.test(secret)) return true;
   return false;
@@ -106,6 +107,8 @@ export function looksLikeNonSecretValue(value: string): boolean {
   if (/^[\w.-]+\/[\w./-]+$/.test(value) && !/\d/.test(value.slice(-8))) return true; // relative paths
   if (/^(?:https?|ftp|file):\/\/[^@]*$/i.test(value)) return true; // URLs without credentials
   if (/^[A-Za-z]+\d{1,4}$/.test(value)) return true; // word + small number (user1, test2024)
+  // names made of words and small numbers: user-service-v2, order_items_2024, cache.ttl.300
+  if (value.split(/[-_.:/]+/).every((seg) => seg === '' || /^[A-Za-z]+$/.test(seg) || /^v?\d{1,6}$/i.test(seg))) return true;
   if (/^(?:[A-Z][a-z]+){2,}\d{0,4}$/.test(value)) return true; // CamelCaseWords
   if (/^[a-z]+(?:[A-Z][a-z]+)+\d{0,4}$/.test(value)) return true; // camelCaseWords
   return false;

@@ -145,13 +145,9 @@ export function createScanner(config: ScanConfig): Scanner {
   function scanFragment(fragment: Fragment): Finding[] {
     const text = fragment.text;
     if (text.length === 0) return [];
-    // Line starts, built once per fragment.
-    const lineStarts: number[] = [0];
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-    const lineOf = (idx: number) => upperBound(lineStarts, idx) - 1;
-    const lineEnd = (line: number) => (line + 1 < lineStarts.length ? lineStarts[line + 1]! - 1 : text.length);
-
-    // Keyword pass: windows per rule, merged as they are produced (hits arrive in text order).
+    // Windows are whole lines around each keyword hit, found by bounded scans (a minified line never
+    // costs more than LINE_CAP characters per window). Hits arrive in text order, so windows merge as
+    // they are produced.
     const windows = new Map<number, number[]>();
     const onHit = (state: number, end: number) => {
       for (const r of rulesForState(state)) {
@@ -160,9 +156,12 @@ export function createScanner(config: ScanConfig): Scanner {
         if (w && end <= w[w.length - 1]!) continue; // inside the current window
         const a = Math.max(0, end - rule.window);
         const b = Math.min(text.length, end + rule.window);
-        const la = lineOf(a), lb = lineOf(b);
-        const ws = Math.max(lineStarts[la]!, a - LINE_CAP);
-        const we = Math.min(lineEnd(lb), b + LINE_CAP);
+        let ws = a;
+        const wsMin = Math.max(0, a - LINE_CAP);
+        while (ws > wsMin && text.charCodeAt(ws - 1) !== 10) ws--;
+        let we = b;
+        const weMax = Math.min(text.length, b + LINE_CAP);
+        while (we < weMax && text.charCodeAt(we) !== 10) we++;
         if (!w) windows.set(r, (w = [ws, we]));
         else if (ws <= w[w.length - 1]!) w[w.length - 1] = we;
         else w.push(ws, we);
@@ -172,6 +171,16 @@ export function createScanner(config: ScanConfig): Scanner {
     for (const r of alwaysRun) windows.set(r, [0, text.length]);
     if (windows.size === 0) return [];
 
+    // Line index, built only for fragments that have candidates.
+    let lineStarts: number[] | undefined;
+    const lineOf = (idx: number) => {
+      if (!lineStarts) {
+        lineStarts = [0];
+        for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+      }
+      return upperBound(lineStarts, idx) - 1;
+    };
+    const lineEnd = (line: number) => (line + 1 < lineStarts!.length ? lineStarts![line + 1]! - 1 : text.length);
     const candidates: Candidate[] = [];
     const vetoes: number[] = []; // spans [start, end) of values that failed a format checksum
     for (const [r, w] of windows) {
@@ -202,7 +211,7 @@ export function createScanner(config: ScanConfig): Scanner {
     const kept: Candidate[] = [];
     for (const c of candidates) {
       if (c.rule.generic && overlapsAny(vetoes, c.start, c.end)) continue; // a fake of a known format
-      const lineText = text.slice(lineStarts[c.line]!, lineEnd(c.line));
+      const lineText = text.slice(lineStarts![c.line]!, lineEnd(c.line));
       if (hasInlineAllow(lineText)) continue;
       const ctx: { path: string; secret: string; match: string; line: string; commit?: string } = {
         path: fragment.path, secret: c.secret, match: c.match, line: lineText,
@@ -213,7 +222,7 @@ export function createScanner(config: ScanConfig): Scanner {
     }
 
     const finalists = resolveOverlaps(applyRequired(kept)).filter((c) => !c.rule.skipReport);
-    return finalists.map((c) => toFinding(c, fragment, text, lineStarts, lineEnd, lineOf));
+    return finalists.map((c) => toFinding(c, fragment, text, lineStarts!, lineEnd, lineOf));
   }
 
   function candidateOf(rule: CompiledRule, m: RegExpExecArray, offset: number, lineOf: (i: number) => number): Candidate | 'vetoed' | undefined {

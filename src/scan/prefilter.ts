@@ -29,7 +29,7 @@ export function createKeywordMatcher(keywordList: readonly string[]): KeywordMat
     }
   }
   for (let c = 65; c <= 90; c++) classOf[c] = classOf[c + 32]!; // fold A-Z onto a-z
-  let shift = 0;
+  let shift = 1;
   while (1 << shift < classes) shift++;
   const width = 1 << shift;
 
@@ -53,18 +53,20 @@ export function createKeywordMatcher(keywordList: readonly string[]): KeywordMat
     outputs[s]!.push(index);
   });
 
-  // Breadth-first: failure links folded into a complete transition table.
+  // Breadth-first: failure links folded into a complete transition table. Entries hold the next state
+  // premultiplied by the row width, with bit 0 set when that state ends a keyword (width >= 2, so the
+  // low bit of a row offset is always free): one load and one test per character.
   const n = trie.length;
-  const delta = new Int32Array(n * width);
+  const next0 = new Int32Array(n * width);
   const fail = new Int32Array(n);
   const queue: number[] = [];
   for (let k = 0; k < width; k++) {
-    const next = trie[0]![k]!;
-    if (next === -1) delta[k] = 0;
+    const nx = trie[0]![k]!;
+    if (nx === -1) next0[k] = 0;
     else {
-      delta[k] = next;
-      fail[next] = 0;
-      queue.push(next);
+      next0[k] = nx;
+      fail[nx] = 0;
+      queue.push(nx);
     }
   }
   for (let qi = 0; qi < queue.length; qi++) {
@@ -72,25 +74,31 @@ export function createKeywordMatcher(keywordList: readonly string[]): KeywordMat
     const f = fail[s]!;
     if (outputs[f]!.length > 0) outputs[s] = [...outputs[s]!, ...outputs[f]!];
     for (let k = 0; k < width; k++) {
-      const next = trie[s]![k]!;
-      if (next === -1) delta[(s << shift) + k] = delta[(f << shift) + k]!;
+      const nx = trie[s]![k]!;
+      if (nx === -1) next0[(s << shift) + k] = next0[(f << shift) + k]!;
       else {
-        delta[(s << shift) + k] = next;
-        fail[next] = delta[(f << shift) + k]!;
-        queue.push(next);
+        next0[(s << shift) + k] = nx;
+        fail[nx] = next0[(f << shift) + k]!;
+        queue.push(nx);
       }
     }
   }
-  const hasOutput = new Uint8Array(n);
-  for (let s = 0; s < n; s++) if (outputs[s]!.length > 0) hasOutput[s] = 1;
+  const delta = new Int32Array(n * width);
+  for (let i = 0; i < delta.length; i++) {
+    const target = next0[i]!;
+    delta[i] = (target << shift) | (outputs[target]!.length > 0 ? 1 : 0);
+  }
+  // Every UTF-16 code unit maps to a class; non-ASCII ones to 0.
+  const classOfUnit = new Uint8Array(65536);
+  classOfUnit.set(classOf);
 
   function scan(text: string, onHit: (state: number, end: number) => void): void {
     let s = 0;
     const len = text.length;
     for (let i = 0; i < len; i++) {
-      const c = text.charCodeAt(i);
-      s = delta[(s << shift) + (c < 128 ? classOf[c]! : 0)]!;
-      if (hasOutput[s] === 1) onHit(s, i + 1);
+      const v = delta[s + classOfUnit[text.charCodeAt(i)]!]!;
+      s = v & ~1;
+      if (v & 1) onHit(s >> shift, i + 1);
     }
   }
 
@@ -101,9 +109,9 @@ export function createKeywordMatcher(keywordList: readonly string[]): KeywordMat
     test(text) {
       let s = 0;
       for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        s = delta[(s << shift) + (c < 128 ? classOf[c]! : 0)]!;
-        if (hasOutput[s] === 1) return true;
+        const v = delta[s + classOfUnit[text.charCodeAt(i)]!]!;
+        if (v & 1) return true;
+        s = v;
       }
       return false;
     },

@@ -113,6 +113,23 @@ export function scanPatch(scanner: Scanner, patch: FilePatch, sink: PatchSink, m
   out.findings.push(...scanner.scanFragment(frag));
 }
 
+/** Runs git, feeding `input` (if any) and handing each output line to onLine; throws if git fails. */
+export async function streamGitLines(root: string, args: string[], input: string | undefined, onLine: (line: string) => void): Promise<void> {
+  const child = spawn('git', args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => { stderr += d; });
+  const exited = new Promise<number>((resolve, reject) => {
+    child.on('error', (err) => reject(new ScanError('ERR_SCAN_GIT', `cannot run git: ${err.message}`)));
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+  child.stdin.on('error', () => { /* git exited early; reported through its exit status */ });
+  child.stdin.end(input ?? '');
+  for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) onLine(line);
+  const code = await exited;
+  if (code !== 0) throw new ScanError('ERR_SCAN_GIT', `git ${args.find((a) => !a.startsWith('-') && !a.includes('=')) ?? ''} failed: ${stderr.trim().split('\n')[0] ?? ''}`);
+}
+
 const LOG_ARGS = ['-c', 'core.quotepath=off', 'log', '--no-walk=unsorted', '--stdin', '-p', '-U0', '--no-color', '--no-ext-diff', '--no-textconv', '--full-index', '--no-renames', '--diff-filter=AM', COMMIT_FORMAT];
 
 /** Streams `git log -p` for the given commits (in order) and scans every added line. */
@@ -126,29 +143,16 @@ export async function scanCommits(
 ): Promise<GitScanResult> {
   const out: GitScanResult = { findings: [], skipped: [], bytes: 0, patches: 0 };
   if (commits.length === 0) return out;
-  const child = spawn('git', LOG_ARGS, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d: string) => { stderr += d; });
-  const exited = new Promise<number>((resolve, reject) => {
-    child.on('error', (err) => reject(new ScanError('ERR_SCAN_GIT', `cannot run git: ${err.message}`)));
-    child.on('close', (code) => resolve(code ?? 1));
-  });
-  child.stdin.on('error', () => { /* git exited early; reported through its exit status */ });
-  child.stdin.end(commits.join('\n') + '\n');
   let done = 0;
   const parser = createDiffParser((p) => scanPatch(scanner, p, sink, maxBytes, out), maxBytes);
-  const rl = createInterface({ input: child.stdout, crlfDelay: Infinity });
-  for await (const line of rl) {
+  await streamGitLines(root, LOG_ARGS, commits.join('\n') + '\n', (line) => {
     if (line.charCodeAt(0) === 1) {
       done++;
       if (onCommit && done % 50 === 0) onCommit(done);
     }
     parser.push(line);
-  }
+  });
   parser.end();
   onCommit?.(done);
-  const code = await exited;
-  if (code !== 0) throw new ScanError('ERR_SCAN_GIT', `git log failed: ${stderr.trim().split('\n')[0] ?? ''}`);
   return out;
 }
