@@ -11,12 +11,16 @@ import Database from 'better-sqlite3';
 import type { StorageBackend, StorageOp } from './backend.js';
 import { assertValidKey, assertValidPrefix, childOf } from './keys.js';
 import type { WriterBatchMessage, WriterResultMessage } from './sqlite-writer.js';
+import { createReadCache } from './read-cache.js';
 
 export interface SqliteBackendOptions {
   /** Database file; its directory is created if missing. */
   path: string;
   /** How long to wait for a lock held by another connection (ms). */
   busyTimeoutMs?: number;
+  /** Read cache bounds (stored bytes are ciphertext); defaults 50,000 entries / 64 MiB. */
+  cacheEntries?: number;
+  cacheBytes?: number;
 }
 
 export interface SqliteBackend extends StorageBackend {
@@ -59,15 +63,16 @@ export function createSqliteBackend(options: SqliteBackendOptions): SqliteBacken
       else throw new TypeError('unknown storage op');
     }
   });
-  const applyBatch = db.transaction((batch: PendingWrite[], failures: Map<PendingWrite, unknown>) => {
-    for (const write of batch) {
+  const applyBatch = db.transaction((batch: PendingWrite[], failures: Map<number, unknown>) => {
+    batch.forEach((write, i) => {
       try {
         applyOps(write.ops);
       } catch (err) {
-        failures.set(write, err);
+        failures.set(i, err);
       }
-    }
+    });
   });
+  const cache = createReadCache({ maxEntries: options.cacheEntries ?? 50_000, maxBytes: options.cacheBytes ?? 64 * 1024 * 1024 });
 
   let queue: PendingWrite[] = [];
   let flushScheduled = false;
@@ -85,10 +90,26 @@ export function createSqliteBackend(options: SqliteBackendOptions): SqliteBacken
   let writerFailure: Error | undefined;
   let drained: Array<() => void> = [];
 
+  /** A commit was acknowledged: the cache takes the new values, then the callers are told. */
   function settle(batch: PendingWrite[], failures: Map<number, unknown>): void {
     commits++;
     writes += batch.length;
-    batch.forEach((write, i) => (failures.has(i) ? write.reject(failures.get(i)) : write.resolve()));
+    batch.forEach((write, i) => {
+      if (failures.has(i)) {
+        for (const op of write.ops) cache.delete(op.key);
+        write.reject(failures.get(i));
+        return;
+      }
+      for (const op of write.ops) cache.set(op.key, op.type === 'put' ? op.value : undefined);
+      write.resolve();
+    });
+  }
+
+  function failBatch(batch: PendingWrite[], err: unknown): void {
+    for (const w of batch) {
+      for (const op of w.ops) cache.delete(op.key);
+      w.reject(err);
+    }
   }
 
   function onWriterMessage(msg: WriterResultMessage): void {
@@ -96,7 +117,7 @@ export function createSqliteBackend(options: SqliteBackendOptions): SqliteBacken
     if (!current || current.id !== msg.id) return;
     inFlight = undefined;
     if (msg.error !== undefined) {
-      for (const w of current.batch) w.reject(new Error(msg.error));
+      failBatch(current.batch, new Error(msg.error));
     } else {
       settle(current.batch, new Map(msg.failures.map(([i, m]) => [i, new Error(m)])));
     }
@@ -112,7 +133,7 @@ export function createSqliteBackend(options: SqliteBackendOptions): SqliteBacken
     const pending = [...(inFlight?.batch ?? []), ...queue];
     inFlight = undefined;
     queue = [];
-    for (const w of pending) w.reject(err);
+    failBatch(pending, err);
     for (const done of drained.splice(0)) done();
   }
 
@@ -141,19 +162,14 @@ export function createSqliteBackend(options: SqliteBackendOptions): SqliteBacken
     const batch = queue;
     queue = [];
     if (batch.length === 0) return;
-    const failures = new Map<PendingWrite, unknown>();
+    const failures = new Map<number, unknown>();
     try {
       applyBatch.immediate(batch, failures);
     } catch (err) {
-      for (const write of batch) write.reject(err);
+      failBatch(batch, err);
       return;
     }
-    commits++;
-    writes += batch.length;
-    for (const write of batch) {
-      if (failures.has(write)) write.reject(failures.get(write));
-      else write.resolve();
-    }
+    settle(batch, failures);
   }
 
   function enqueue(ops: StorageOp[]): Promise<void> {
@@ -182,8 +198,12 @@ export function createSqliteBackend(options: SqliteBackendOptions): SqliteBacken
     async get(key) {
       ensureOpen();
       assertValidKey(key);
+      const cached = cache.get(key);
+      if (cached !== undefined) return cached === null ? undefined : new Uint8Array(cached);
       const value = selectValue.get(key);
-      return value === undefined ? undefined : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      const bytes = value === undefined ? undefined : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      cache.set(key, bytes);
+      return bytes === undefined ? undefined : new Uint8Array(bytes);
     },
     put: (key, value) => enqueue([{ type: 'put', key, value }]),
     delete: (key) => enqueue([{ type: 'delete', key }]),
