@@ -34,7 +34,7 @@ export interface TokenLookup<E> {
 export interface AuditSink {
   enabled(): boolean;
   logRequest(input: { request: Request; token?: TokenInfo; error?: string }): Promise<void>;
-  logResponse(input: { request: Request; token?: TokenInfo; response?: Response; error?: string }): Promise<void>;
+  logResponse(input: { request: Request; token?: TokenInfo; response?: Response; error?: string; wrapInfo?: Envelope['wrap_info'] }): Promise<void>;
 }
 
 export interface Wrapper {
@@ -150,51 +150,70 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
     const unauthenticated = routed !== undefined && matchesSpecial(routed.mount.backend.specialPaths.unauthenticated, routed.rest);
     // Taken once: a request that seals the server (sys/seal) must still finish with these.
     const tokens = deps.tokens();
-    const { entry, info } = await authenticate(tokens, clientToken, !unauthenticated);
-
+    const audit = deps.audit?.();
+    const auditing = audit?.enabled() ?? false;
     const request: Request = {
       id: randomUUID(), operation: op, path: routed?.rest ?? path, fullPath: path,
       mount: routed?.mount.info ?? ({} as Request['mount']), data, storage: routed?.mount.storage ?? ({} as Request['storage']),
-      clientToken: info ? clientToken : '', token: info, remoteAddress: api.remoteAddress, headers: pickHeaders(api.headers), wrapTTL,
+      clientToken: '', token: undefined, remoteAddress: api.remoteAddress, headers: pickHeaders(api.headers), wrapTTL,
     };
 
-    if (routed && (op === 'update' || op === 'create')) {
-      const exists = await routed.mount.backend.existenceCheck(request);
-      if (exists === false) request.operation = 'create';
-    }
-
-    let decision: AclDecision | undefined;
-    if (entry !== undefined && info !== undefined && !unauthenticated) {
-      const acl = await deps.acl(info.policies);
-      // The ACL also enforces the rule's min/max wrapping TTLs (a bounded rule refuses unwrapped requests).
-      decision = acl.allowOperation({ path, operation: request.operation, data, wrapTTL: wrapTTL || undefined });
-      const needsSudo = deps.isSudoPath(path) || (routed !== undefined && matchesSpecial(routed.mount.backend.specialPaths.sudo, routed.rest));
-      if (!decision.allowed || (needsSudo && !decision.sudo && !decision.root)) throw new PermissionDeniedError();
+    let entry: E | undefined;
+    let info: TokenInfo | undefined;
+    try {
+      ({ entry, info } = await authenticate(tokens, clientToken, !unauthenticated));
+      if (info) {
+        request.clientToken = clientToken;
+        request.token = info;
+      }
+      if (routed && (op === 'update' || op === 'create')) {
+        const exists = await routed.mount.backend.existenceCheck(request);
+        if (exists === false) request.operation = 'create';
+      }
+      if (entry !== undefined && info !== undefined && !unauthenticated) {
+        const acl = await deps.acl(info.policies);
+        // The ACL also enforces the rule's min/max wrapping TTLs (a bounded rule refuses unwrapped requests).
+        const decision = acl.allowOperation({ path, operation: request.operation, data, wrapTTL: wrapTTL || undefined });
+        const needsSudo = deps.isSudoPath(path) || (routed !== undefined && matchesSpecial(routed.mount.backend.specialPaths.sudo, routed.rest));
+        if (!decision.allowed || (needsSudo && !decision.sudo && !decision.root)) throw new PermissionDeniedError();
+      }
+    } catch (err) {
+      // Refused requests leave a trail too: who tried what, and why it was refused.
+      if (auditing && err instanceof AppError) {
+        await audit!.logRequest({ request, token: info, error: errorToReply(err).errors.join('; ') || 'permission denied' }).catch(() => undefined);
+      }
+      throw err;
     }
     if (!routed) throw new UnsupportedPathError(path);
 
-    const audit = deps.audit?.();
-    const auditing = audit?.enabled() ?? false;
     if (auditing) await audit!.logRequest({ request, token: info });
-    const counted = entry !== undefined && !unauthenticated;
-    if (counted && !(await tokens.use(entry))) throw invalidTokenError();
+    const counted = entry !== undefined && !unauthenticated ? entry : undefined;
+    if (counted !== undefined && !(await tokens.use(counted))) throw invalidTokenError();
 
     let resp: Response | undefined;
     try {
       resp = await routed.mount.backend.handleRequest(request);
       if (op === 'list') checkListResult(resp);
     } catch (err) {
-      if (counted) await tokens.finishRequest?.(entry);
+      if (counted !== undefined) await tokens.finishRequest?.(counted);
       if (auditing) {
         const reply = errorToReply(err);
         await audit!.logResponse({ request, token: info, error: reply.errors.join('; ') || String(reply.status) });
       }
       throw err;
     }
-    if (counted) await tokens.finishRequest?.(entry);
-    if (auditing) await audit!.logResponse({ request, token: info, response: resp });
-    if (resp === undefined) return { status: 204 };
-    if (resp.raw) return { status: resp.raw.status, raw: { contentType: resp.raw.contentType, body: resp.raw.body }, headers: resp.raw.headers };
+    if (counted !== undefined) await tokens.finishRequest?.(counted);
+    const result = await respond(request, path, resp, wrapTTL, info, routed);
+    if (auditing) await audit!.logResponse({ request, token: info, response: resp, wrapInfo: result.wrapInfo ?? undefined });
+    return result.api;
+  }
+
+  async function respond(
+    request: Request, path: string, resp: Response | undefined, wrapTTL: number, info: TokenInfo | undefined,
+    routed: { mount: MountedBackend; rest: string },
+  ): Promise<{ api: ApiResponse; wrapInfo?: Envelope['wrap_info'] }> {
+    if (resp === undefined) return { api: { status: 204 } };
+    if (resp.raw) return { api: { status: resp.raw.status, raw: { contentType: resp.raw.contentType, body: resp.raw.body }, headers: resp.raw.headers } };
 
     const envelope = buildEnvelope(request.id, path, resp, routed.mount.info.type);
     const status = resp.statusCode ?? 200;
@@ -202,10 +221,10 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
       const wrapper = deps.wrapper?.();
       if (wrapper) {
         const wrapInfo = await wrapper.wrap(envelope, wrapTTL, path, info);
-        return { status: 200, json: wrapOnlyEnvelope('', wrapInfo) };
+        return { api: { status: 200, json: wrapOnlyEnvelope('', wrapInfo) }, wrapInfo };
       }
     }
-    return { status, json: envelope };
+    return { api: { status, json: envelope } };
   }
 
   return { handle };

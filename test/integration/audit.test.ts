@@ -35,6 +35,15 @@ describe('audit through the API', () => {
     const hash = (await srv.request('POST', 'sys/audit-hash/file', { token: root, body: { input: canary } })).body.data.hash;
     assert.match(hash, /^hmac-sha256:[0-9a-f]{64}$/);
     assert.ok(text.includes(hash), 'audit-hash of the canary matches the logged HMAC');
+    // A refused request leaves a trail too.
+    assert.equal((await srv.request('GET', 'secret/data/audited', { token: 'hvs.bogus-token' })).status, 403);
+    const denied = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+      .filter((l) => l.type === 'request' && l.request?.path === 'secret/data/audited' && typeof l.error === 'string' && l.error.includes('permission denied'));
+    assert.equal(denied.length, 1);
+    // A wrapped response's log entry carries the (HMAC'd) wrapping token.
+    const wrapped = await srv.request('GET', 'secret/data/audited', { token: root, headers: { 'X-Vault-Wrap-TTL': '60' } });
+    const wrapHash = (await srv.request('POST', 'sys/audit-hash/file', { token: root, body: { input: wrapped.body.wrap_info.token } })).body.data.hash;
+    assert.ok(readFileSync(file, 'utf8').includes(wrapHash));
     const key = (await srv.request('GET', 'sys/audit-chain-key/file', { token: root })).body.data.key;
     // Disabling writes the closing checkpoint; the whole file then verifies.
     assert.equal((await srv.request('DELETE', 'sys/audit/file', { token: root })).status, 204);
