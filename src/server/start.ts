@@ -9,10 +9,13 @@ import { createSqliteBackend } from '../storage/sqlite.js';
 import type { StorageBackend } from '../storage/backend.js';
 import { startHttpServer, type RunningServer } from '../http/server.js';
 import { createCore, type Core, type CoreExtensions } from './core.js';
+import { createMetrics, withMetrics, type Metrics } from '../metrics/index.js';
 import type { ServerConfig, StorageConfig } from './config.js';
 
 export interface StartedServer {
   core: Core;
+  /** This server's metrics (sys/metrics); lease and rotation subsystems report through it. */
+  metrics: Metrics;
   listeners: RunningServer[];
   /** The first listener's base URL, e.g. http://127.0.0.1:8200 */
   address: string;
@@ -31,11 +34,14 @@ export function createLogger(level: string): Logger {
 
 export async function startServer(config: ServerConfig, logger: Logger, ext: CoreExtensions = {}): Promise<StartedServer> {
   const physical = openStorage(config.storage);
+  const metrics = createMetrics({ onCollectError: (err, metric) => logger.warn({ metric, err: err instanceof Error ? err.message : String(err) }, 'metrics collection failed') });
   const core = createCore({
     physical, defaultLeaseTTL: config.defaultLeaseTTL, maxLeaseTTL: config.maxLeaseTTL, clusterName: config.clusterName,
     // Only the error's class and message are logged: request data never reaches the log.
     logError: (err, context) => logger.error({ context, err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) }, 'request failed'),
-  }, ext);
+    onAuditFailure: metrics.auditFailed,
+  }, withMetrics(metrics, ext));
+  metrics.bind(core);
   const listeners: RunningServer[] = [];
   try {
     for (const l of config.listeners) {
@@ -47,7 +53,7 @@ export async function startServer(config: ServerConfig, logger: Logger, ext: Cor
     throw err;
   }
   return {
-    core, listeners, address: listeners[0]!.address,
+    core, metrics, listeners, address: listeners[0]!.address,
     async stop() {
       for (const l of listeners) await l.close();
       await core.close();
