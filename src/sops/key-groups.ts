@@ -180,19 +180,9 @@ export function parseDecryptionOrder(s: string | undefined): KeyType[] {
   return out;
 }
 
-function wrap(text: string, width: number, prefix: string): string[] {
-  const lines: string[] = [];
-  for (const para of text.split('\n')) {
-    let line = '';
-    for (const word of para.split(' ')) {
-      if (line && line.length + 1 + word.length > width) {
-        lines.push(line);
-        line = word;
-      } else line = line ? `${line} ${word}` : word;
-    }
-    lines.push(line);
-  }
-  return lines.map((l, i) => (i === 0 ? `- | ${l}` : `${prefix}| ${l}`));
+/** Formats a failure reason as sops does (`- | first line`, `  | more`), one line per paragraph. */
+function reasonLines(text: string): string[] {
+  return text.split('\n').map((l, i) => (i === 0 ? `- | ${l}` : `  | ${l}`));
 }
 
 /** Recovers the data key; on failure lists every key tried and why (spec §6.3), exit 128. */
@@ -229,7 +219,7 @@ export async function recoverDataKey(meta: Metadata, services: KeyServices, orde
     lines.push(`Group ${gi}: ${r.part ? 'SUCCESS' : 'FAILED'}`);
     for (const f of r.failures) {
       lines.push(`  ${KEY_TYPE_LABEL[f.type]} ${f.id}: FAILED`);
-      lines.push(...wrap(f.reason, 60, '  ').map((l) => `    ${l}`));
+      lines.push(...reasonLines(f.reason).map((l) => `    ${l}`));
     }
   });
   lines.push('');

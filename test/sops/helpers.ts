@@ -1,7 +1,7 @@
 // Shared helpers for the `coffer sops` integration tests: an in-memory I/O for running commands
 // in-process, age identities, temp directories and paths to the fixtures and the CLI entry point.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -69,6 +69,22 @@ export async function sops(argv: string[], opts: { env: NodeJS.ProcessEnv; cwd: 
 export function cli(argv: string[], opts: { env: NodeJS.ProcessEnv; cwd: string; input?: string }): RunResult {
   const r = spawnSync(process.execPath, [BIN, 'sops', ...argv], { cwd: opts.cwd, env: opts.env, input: opts.input ?? '', timeout: 60_000 });
   return { code: r.status ?? -1, stdout: r.stdout.toString('utf8'), stdoutBytes: new Uint8Array(r.stdout), stderr: r.stderr.toString('utf8') };
+}
+
+/** Like cli() but without blocking the event loop (for tests that also run a server in-process). */
+export function cliAsync(argv: string[], opts: { env: NodeJS.ProcessEnv; cwd: string }): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'sops', ...argv], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const stdout = Buffer.concat(out);
+      resolve({ code: code ?? -1, stdout: stdout.toString('utf8'), stdoutBytes: new Uint8Array(stdout), stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
 }
 
 export async function newAgeKey(): Promise<{ identity: string; recipient: string }> {

@@ -107,10 +107,10 @@ export async function ageEncrypt(recipient: string, plaintext: Uint8Array): Prom
 
 /** Decrypts an age master key with the given identities. */
 export async function ageDecrypt(key: AgeKey, ids: AgeIdentities): Promise<Uint8Array> {
-  const where = ids.searched.length ? ids.searched.join(', ') : 'none';
+  const where = ids.searched.length ? `\n${ids.searched.join('\n')}` : ' none';
   if (ids.identities.length === 0) {
-    const extra = ids.problems.length ? `; ${ids.problems.join('; ')}` : '';
-    throw new Error(`failed to load age identities: no identity found. Looked in: ${where}${extra}`);
+    const extra = ids.problems.length ? `\n${ids.problems.join('\n')}` : '';
+    throw new Error(`failed to load age identities: no identity found. Looked in:${where}${extra}`);
   }
   let raw: Uint8Array;
   try {
@@ -124,7 +124,7 @@ export async function ageDecrypt(key: AgeKey, ids: AgeIdentities): Promise<Uint8
     return await d.decrypt(raw);
   } catch (err) {
     const msg = (err as Error).message;
-    if (/no identity matched/i.test(msg)) throw new Error(`no identity matched the recipient. Looked in: ${where}`);
+    if (/no identity matched/i.test(msg)) throw new Error(`no identity matched the recipient. Looked in:${where}${ids.problems.length ? `\n${ids.problems.join('\n')}` : ''}`);
     throw new Error(`age decryption failed: ${msg}`);
   }
 }
