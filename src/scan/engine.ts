@@ -150,10 +150,17 @@ export function createScanner(config: ScanConfig): Scanner {
     // they are produced.
     const windows = new Map<number, number[]>();
     const onHit = (state: number, end: number) => {
+      let lineWs = -1, lineWe = -1; // the hit's own line, shared by every rule with window 0
       for (const r of rulesForState(state)) {
         const rule = rules[r]!;
         let w = windows.get(r);
         if (w && end <= w[w.length - 1]!) continue; // inside the current window
+        if (rule.window === 0 && lineWs !== -1) {
+          if (!w) windows.set(r, [lineWs, lineWe]);
+          else if (lineWs <= w[w.length - 1]!) w[w.length - 1] = lineWe;
+          else w.push(lineWs, lineWe);
+          continue;
+        }
         const a = Math.max(0, end - rule.window);
         const b = Math.min(text.length, end + rule.window);
         let ws = a;
@@ -162,6 +169,10 @@ export function createScanner(config: ScanConfig): Scanner {
         let we = b;
         const weMax = Math.min(text.length, b + LINE_CAP);
         while (we < weMax && text.charCodeAt(we) !== 10) we++;
+        if (rule.window === 0) {
+          lineWs = ws;
+          lineWe = we;
+        }
         if (!w) windows.set(r, (w = [ws, we]));
         else if (ws <= w[w.length - 1]!) w[w.length - 1] = we;
         else w.push(ws, we);
