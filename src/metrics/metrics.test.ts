@@ -59,6 +59,23 @@ describe('request metrics', () => {
     assert.equal(find(dur, { mount_type: 'kv', operation: 'read' }, 'coffer_http_request_duration_seconds_count'), 4);
     assert.equal(find(dur, { mount_type: 'kv', operation: 'read', le: 0.001 }, 'coffer_http_request_duration_seconds_bucket'), 1);
     assert.equal(find(dur, { mount_type: 'kv', operation: 'read', le: 0.0025 }, 'coffer_http_request_duration_seconds_bucket'), 4);
+    assert.equal(find(dur, { mount_type: 'kv', operation: 'read', le: '+Inf' }, 'coffer_http_request_duration_seconds_bucket'), 4);
+    assert.ok(Math.abs(find(dur, { mount_type: 'kv', operation: 'read' }, 'coffer_http_request_duration_seconds_sum')! - 0.007) < 1e-12);
+  });
+
+  it('keeps accumulating across scrapes', async () => {
+    const m = createMetrics();
+    const req = { mountType: 'kv', mountPath: 'secret/', operation: 'read', status: 200, seconds: 20 };
+    m.observe(req);
+    await m.prometheus();
+    m.observe(req);
+    m.observe({ ...req, mountType: 'token', mountPath: 'auth/token/' });
+    assert.equal(find(await values(m, 'coffer_http_requests_total'), { mount: 'secret/' }), 2);
+    assert.equal(find(await values(m, 'coffer_http_requests_total'), { mount: 'secret/' }), 2, 'a scrape does not count twice');
+    const dur = await values(m, 'coffer_http_request_duration_seconds');
+    assert.equal(find(dur, { mount_type: 'kv', le: 10 }, 'coffer_http_request_duration_seconds_bucket'), 0);
+    assert.equal(find(dur, { mount_type: 'kv', le: '+Inf' }, 'coffer_http_request_duration_seconds_bucket'), 2);
+    assert.equal(find(dur, { mount_type: 'token' }, 'coffer_http_request_duration_seconds_count'), 1);
   });
 
   it('keeps the number of mount series bounded', async () => {

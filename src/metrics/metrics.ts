@@ -3,39 +3,23 @@
 // at scrape time). Request metrics are fed by the pipeline's `observe` hook; seal state, tokens and
 // audit devices are read from the core lazily at scrape time; lease and rotation metrics have a
 // small typed API for the subsystems that will own those numbers.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { processRegistry } from './process.js';
+import { createRequestMetrics, MAX_MOUNT_LABELS, OVERFLOW_LABEL } from './request-metrics.js';
+
+export { DURATION_BUCKETS, MAX_MOUNT_LABELS, NO_MOUNT_LABEL, OVERFLOW_LABEL, type ObservedRequest } from './request-metrics.js';
 
 /** Prometheus text exposition format 0.0.4. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
-
-/** 0.1 ms … 10 s, roughly 1-2.5-5 per decade. */
-export const DURATION_BUCKETS: readonly number[] = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-];
 
 /** Windows of `coffer_leases_expiring`. */
 export const EXPIRY_WINDOWS = ['1h', '24h', '7d'] as const;
 export type ExpiryWindow = (typeof EXPIRY_WINDOWS)[number];
 
-/** Distinct mount (path, type) pairs with their own series; later mounts share mount="_other". */
-export const MAX_MOUNT_LABELS = 500;
 /** Distinct audit device labels; later devices share device="_other". */
 export const MAX_DEVICE_LABELS = 100;
 /** Distinct (mount, role) pairs for rotation failures; later pairs share "_other". */
 export const MAX_ROTATION_LABELS = 1000;
-export const OVERFLOW_LABEL = '_other';
-/** Label value for requests that matched no mount (sealed, unknown path, bad request). */
-export const NO_MOUNT_LABEL = 'none';
-
-/** What the pipeline reports for every finished request. */
-export interface ObservedRequest {
-  mountType: string;
-  mountPath: string;
-  operation: string;
-  status: number;
-  seconds: number;
-}
 
 /** The parts of the server core the scrape-time gauges read (the Core satisfies it). */
 export interface MetricsSource {
@@ -55,17 +39,6 @@ export interface MetricsOptions {
   onCollectError?: (err: unknown, metric: string) => void;
 }
 
-// Operations the pipeline reports: parsed operations, or the lower-cased HTTP method when the
-// request never got that far (bare sys endpoints, malformed requests). Anything else is "other".
-const KNOWN_OPERATIONS = new Set([
-  'create', 'read', 'update', 'delete', 'list', 'patch', 'get', 'put', 'post', 'head', 'options',
-]);
-
-interface RequestSeries {
-  requests: Counter.Internal;
-  duration: Histogram.Internal<string>;
-}
-
 export function createMetrics(options: MetricsOptions = {}) {
   const tokenTtl = options.tokenCountTtlMs ?? 10_000;
   const now = options.now ?? Date.now;
@@ -79,64 +52,7 @@ export function createMetrics(options: MetricsOptions = {}) {
   const registry = new Registry();
   let source: MetricsSource | undefined;
 
-  // --- requests -------------------------------------------------------------------------------
-  const requests = new Counter({
-    name: 'coffer_http_requests_total',
-    help: 'API requests finished, by mount type, mount path (from the mount table), operation and HTTP status.',
-    labelNames: ['mount_type', 'mount', 'operation', 'status'] as const,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: 'coffer_http_request_duration_seconds',
-    help: 'API request latency in seconds (pipeline entry to response), by mount type and operation.',
-    labelNames: ['mount_type', 'operation'] as const,
-    buckets: [...DURATION_BUCKETS],
-    registers: [registry],
-  });
-
-  // mount path → mount type → operation → status → bound children. Nested maps so a request whose
-  // label tuple was seen before allocates nothing (a joined string key would allocate every time).
-  const series = new Map<string, Map<string, Map<string, Map<number, RequestSeries>>>>();
-  const durationChildren = new Map<string, Histogram.Internal<string>>();
-  let mountPairs = 0;
-
-  function durationChild(mountType: string, operation: string): Histogram.Internal<string> {
-    const key = `${mountType}\u0000${operation}`;
-    let child = durationChildren.get(key);
-    if (!child) durationChildren.set(key, (child = duration.labels(mountType, operation)));
-    return child;
-  }
-
-  function lookupSeries(mountPath: string, mountType: string, operation: string, status: number): RequestSeries {
-    let byType = series.get(mountPath);
-    let byOp = byType?.get(mountType);
-    if (!byOp) {
-      if (mountPairs >= MAX_MOUNT_LABELS && mountPath !== OVERFLOW_LABEL) return lookupSeries(OVERFLOW_LABEL, OVERFLOW_LABEL, operation, status);
-      if (!byType) series.set(mountPath, (byType = new Map()));
-      byType.set(mountType, (byOp = new Map()));
-      mountPairs++;
-    }
-    let byStatus = byOp.get(operation);
-    if (!byStatus) byOp.set(operation, (byStatus = new Map()));
-    let s = byStatus.get(status);
-    if (!s) {
-      // Labels are normalised once, when the tuple is first seen.
-      const op = KNOWN_OPERATIONS.has(operation) ? operation : 'other';
-      const type = mountType === '' ? NO_MOUNT_LABEL : mountType;
-      const mount = mountPath === '' ? NO_MOUNT_LABEL : mountPath;
-      const code = Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : 'other';
-      s = { requests: requests.labels(type, mount, op, code), duration: durationChild(type, op) };
-      byStatus.set(status, s);
-    }
-    return s;
-  }
-
-  /** The pipeline's `observe` hook: one call per finished request. */
-  function observe(info: ObservedRequest): void {
-    const s = lookupSeries(info.mountPath, info.mountType, info.operation, info.status);
-    s.requests.inc();
-    s.duration.observe(info.seconds);
-  }
+  const { observe } = createRequestMetrics(registry);
 
   // --- seal state, tokens, audit devices (read at scrape time) ----------------------------------
   new Gauge({
