@@ -8,17 +8,31 @@ export function bodyTooLarge(): AppError {
   return new AppError('ERR_BODY_TOO_LARGE', 'http: request body too large');
 }
 
-export async function readBody(stream: Readable, limit: number, declaredLength: number | undefined): Promise<Buffer> {
-  if (declaredLength !== undefined && declaredLength > limit) throw bodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limit) throw bodyTooLarge();
-    chunks.push(buf);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+const EMPTY = Buffer.alloc(0);
+
+/** Reads the whole body, refusing more than `limit` bytes. Plain listeners: cheaper than an async iterator per request. */
+export function readBody(stream: Readable, limit: number, declaredLength: number | undefined): Promise<Buffer> {
+  if (declaredLength !== undefined && declaredLength > limit) return Promise.reject(bodyTooLarge());
+  if (stream.readableEnded) return Promise.resolve(EMPTY);
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    stream.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        reject(bodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.once('end', () => {
+      if (!failed) resolve(chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    stream.once('error', (err) => { if (!failed) { failed = true; reject(err); } });
+  });
 }
 
 /** Parses a body the way Vault does: JSON unless it is a form post whose first non-blank byte isn't { or [. */
