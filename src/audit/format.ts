@@ -5,7 +5,7 @@
 // investigator can still find a known value with sys/audit-hash. Map keys, paths, operations,
 // policies, display names, auth metadata, mount info and timestamps stay clear, as in Vault.
 import { createHmac, type KeyObject } from 'node:crypto';
-import type { AuthResponse, Request, Response, TokenInfo } from '../framework/types.js';
+import type { AuthResponse, Request, Response, TokenInfo, WrapInfo } from '../framework/types.js';
 
 export const HMAC_PREFIX = 'hmac-sha256:';
 
@@ -15,14 +15,7 @@ export function hash(salt: string | Uint8Array | KeyObject, value: string): stri
 }
 
 /** Wrap info as the wrapping code hands it to audit (the token and accessors are HMAC'd). */
-export interface AuditWrapInfo {
-  token: string;
-  accessor: string;
-  ttl: number;
-  creation_time: string;
-  creation_path: string;
-  wrapped_accessor?: string;
-}
+export type AuditWrapInfo = WrapInfo;
 
 export interface AuditInput {
   request: Request;

@@ -70,6 +70,16 @@ export interface Request {
   wrapTTL: number;
 }
 
+/** The wire-exact `wrap_info` block of a wrapped response. */
+export interface WrapInfo {
+  token: string;
+  accessor: string;
+  ttl: number;
+  creation_time: string;
+  creation_path: string;
+  wrapped_accessor?: string;
+}
+
 /** The wire-exact `auth` block of a Vault response. */
 export interface AuthResponse {
   client_token: string;

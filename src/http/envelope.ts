@@ -1,14 +1,7 @@
 // Vault's JSON response envelope: every key always present, absent values null/""/0/false.
-import type { Response } from '../framework/types.js';
+import type { Response, WrapInfo } from '../framework/types.js';
 
-export interface WrapInfo {
-  token: string;
-  accessor: string;
-  ttl: number;
-  creation_time: string;
-  creation_path: string;
-  wrapped_accessor?: string;
-}
+export type { WrapInfo };
 
 export interface Envelope {
   request_id: string;
