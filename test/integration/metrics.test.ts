@@ -4,6 +4,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +24,18 @@ interface Family { name: string; help: string; type: string; metrics: Sample[] }
 const parsePrometheus = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => Family[];
 
 const ALERTS_FILE = fileURLToPath(new URL('../../../deploy/prometheus/coffer-alerts.yml', import.meta.url));
+const ALERTS_TESTS = fileURLToPath(new URL('../../../deploy/prometheus/coffer-alerts.test.yml', import.meta.url));
+
+async function promtool(...args: string[]): Promise<{ ok: boolean; output: string } | undefined> {
+  try {
+    const r = await promisify(execFile)('promtool', args);
+    return { ok: true, output: r.stdout + r.stderr };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
+    if (e.code === 'ENOENT') return undefined;
+    return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
 
 function family(families: Family[], name: string): Family {
   const f = families.find((x) => x.name === name);
@@ -195,6 +209,14 @@ describe('sys/metrics', () => {
     for (const a of ['CofferSealedOrDown', 'CofferAuditDeviceFailing', 'CofferLeasesExpiringSoon', 'CofferRotationFailures', 'CofferHigh5xxRate', 'CofferHighP99Latency', 'CofferEventLoopLag']) {
       assert.ok(alerts.has(a), `${a} is defined`);
     }
+  });
+
+  it('passes promtool check rules and the rule unit tests (when promtool is installed)', async (t) => {
+    const check = await promtool('check', 'rules', ALERTS_FILE);
+    if (!check) return t.skip('promtool is not installed');
+    assert.ok(check.ok, check.output);
+    const tests = await promtool('test', 'rules', ALERTS_TESTS);
+    assert.ok(tests?.ok, tests?.output);
   });
 });
 
