@@ -15,7 +15,8 @@ import {
   parseGoBool,
   parseGoFloat,
   parseGoInt,
-  plaintextBytes,
+  plaintextData,
+  plaintextString,
   sopsFloat,
   sopsInt,
   sopsTime,
@@ -55,10 +56,12 @@ export function formatEncryptedString(v: EncryptedValue): string {
 }
 
 /** Low level: AES-256-GCM with the given IV. */
-export function sealBytes(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: string): { data: Uint8Array; tag: Uint8Array } {
+export function sealBytes(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array | string, aad: string): { data: Uint8Array; tag: Uint8Array } {
   const c = createCipheriv('aes-256-gcm', key, iv);
   c.setAAD(Buffer.from(aad, 'utf8'));
-  const data = Buffer.concat([c.update(plaintext), c.final()]);
+  const head = typeof plaintext === 'string' ? c.update(plaintext, 'utf8') : c.update(plaintext);
+  const tail = c.final();
+  const data = tail.length ? Buffer.concat([head, tail]) : head;
   return { data, tag: c.getAuthTag() };
 }
 
@@ -119,20 +122,34 @@ export interface ValueCipher {
   decrypt(s: string, aad: string, opts?: { binary?: boolean }): DecryptResult;
 }
 
-export function createValueCipher(dataKey: Uint8Array, random: (n: number) => Uint8Array = (n) => randomBytes(n)): ValueCipher {
+/** IVs drawn from a pooled CSPRNG buffer: one randomFillSync per 1,024 values instead of one each. */
+function pooledRandom(): (n: number) => Uint8Array {
+  let pool = Buffer.alloc(0);
+  let off = 0;
+  return (n) => {
+    if (off + n > pool.length) {
+      pool = randomBytes(Math.max(32 * 1024, n));
+      off = 0;
+    }
+    const out = pool.subarray(off, off + n);
+    off += n;
+    return out;
+  };
+}
+
+export function createValueCipher(dataKey: Uint8Array, random: (n: number) => Uint8Array = pooledRandom()): ValueCipher {
   const stash = new Map<string, Uint8Array>();
-  const stashKey = (aad: string, type: ValueType, bytes: Uint8Array) =>
-    `${aad}\u0000${type}\u0000${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')}`;
+  const stashKey = (aad: string, type: ValueType, value: Scalar | Comment) =>
+    `${aad}\u0000${type}\u0000${value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1') : plaintextString(value)}`;
 
   return {
     dataKey,
     encrypt(value, aad) {
       const type = valueType(value);
-      const bytes = plaintextBytes(value);
+      const bytes = plaintextData(value);
       // Inline comments are never stashed as inline (sops §1.4), so they always get a fresh IV.
-      const reusable = !(type === 'comment' && (value as Comment).inline);
-      const key = stashKey(aad, type, bytes);
-      const iv = (reusable ? stash.get(key) : undefined) ?? random(32);
+      const reusable = stash.size > 0 && !(type === 'comment' && (value as Comment).inline);
+      const iv = (reusable ? stash.get(stashKey(aad, type, value)) : undefined) ?? random(32);
       const { data, tag } = sealBytes(dataKey, iv, bytes, aad);
       return formatEncryptedString({ data, iv, tag, type });
     },
@@ -149,7 +166,7 @@ export function createValueCipher(dataKey: Uint8Array, random: (n: number) => Ui
       }
       if (value !== null) {
         const t = valueType(value);
-        if (!(t === 'comment' && (value as Comment).inline)) stash.set(stashKey(aad, t, plaintextBytes(value)), parsed.iv);
+        if (!(t === 'comment' && (value as Comment).inline)) stash.set(stashKey(aad, t, value), parsed.iv);
       }
       return { ok: true, value };
     },

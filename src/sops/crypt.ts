@@ -14,11 +14,12 @@ import {
   type Comment,
   type Document,
   type Scalar,
+  type Item,
   type TreeValue,
   branch,
   isBranch,
   isComment,
-  plaintextBytes,
+  plaintextData,
 } from './tree.js';
 
 /** Compiles an RE2-style pattern from .sops.yaml or metadata into a JS RegExp. */
@@ -78,32 +79,68 @@ export function displayPath(path: readonly (string | number)[]): string {
 }
 
 interface LeafContext {
-  /** Mapping keys from the root (the AAD path). */
+  /** Mapping keys from the root (the AAD path). Only valid during the visit. */
   path: readonly string[];
-  /** Keys and list indices (for messages). */
+  /** Keys and list indices, for messages. Only valid during the visit. */
   location: readonly (string | number)[];
   encrypted: boolean;
 }
 
 type LeafVisitor = (v: Scalar | Comment, ctx: LeafContext) => Scalar | Comment;
 
+/**
+ * Visits every leaf (scalar or comment) in document order. With `rebuild`, returns a new document
+ * whose leaves are the visitor's results; otherwise only visits. The path arrays are shared and
+ * mutated as the walk goes (no per-leaf allocation).
+ */
+function walkLeaves(doc: Document, shouldEncrypt: ShouldEncrypt, visit: LeafVisitor, rebuild: boolean): Document {
+  const path: string[] = [];
+  const location: (string | number)[] = [];
+  const ctx: LeafContext = { path, location, encrypted: false };
+  // Crypt rules only look at key names on the path, so the decision is the same for every leaf
+  // under one mapping: compute it once per mapping (and per key for its value).
+  const walkValue = (v: TreeValue, encrypted: boolean): TreeValue => {
+    if (isBranch(v)) return walkBranch(v);
+    if (Array.isArray(v)) {
+      const out: TreeValue[] = rebuild ? new Array(v.length) : [];
+      for (let i = 0; i < v.length; i++) {
+        location.push(i);
+        const r = walkValue(v[i]!, encrypted);
+        if (rebuild) out[i] = r;
+        location.pop();
+      }
+      return out;
+    }
+    ctx.encrypted = encrypted;
+    return visit(v, ctx);
+  };
+  const walkBranch = (b: Branch): Branch => {
+    const here = shouldEncrypt(path);
+    const items: Item[] = [];
+    for (const it of b.items) {
+      if (isComment(it.key)) {
+        ctx.encrypted = here;
+        const c = visit(it.key, ctx) as Comment;
+        if (rebuild) items.push({ key: c, value: null });
+        continue;
+      }
+      path.push(it.key);
+      location.push(it.key);
+      const r = walkValue(it.value, isBranch(it.value) ? false : shouldEncrypt(path));
+      if (rebuild) items.push({ key: it.key, value: r });
+      path.pop();
+      location.pop();
+    }
+    return rebuild ? branch(items) : b;
+  };
+  const out: Document = [];
+  for (const b of doc) out.push(walkBranch(b));
+  return out;
+}
+
 /** Rebuilds a document with every leaf (scalar or comment) passed through `visit`. */
 export function mapLeaves(doc: Document, shouldEncrypt: ShouldEncrypt, visit: LeafVisitor): Document {
-  const walkValue = (v: TreeValue, path: string[], loc: (string | number)[]): TreeValue => {
-    if (isBranch(v)) return walkBranch(v, path, loc);
-    if (Array.isArray(v)) return v.map((x, i) => walkValue(x, path, [...loc, i]));
-    return visit(v, { path, location: loc, encrypted: shouldEncrypt(path) });
-  };
-  const walkBranch = (b: Branch, path: string[], loc: (string | number)[]): Branch =>
-    branch(
-      b.items.map((it) => {
-        if (isComment(it.key)) {
-          return { key: visit(it.key, { path, location: loc, encrypted: shouldEncrypt(path) }) as Comment, value: null };
-        }
-        return { key: it.key, value: walkValue(it.value, [...path, it.key], [...loc, it.key]) };
-      }),
-    );
-  return doc.map((b) => walkBranch(b, [], []));
+  return walkLeaves(doc, shouldEncrypt, visit, true);
 }
 
 const MAC_ONLY_ENCRYPTED_INIT = createHash('sha256').update('sops').digest();
@@ -112,12 +149,14 @@ const MAC_ONLY_ENCRYPTED_INIT = createHash('sha256').update('sops').digest();
 export function computeMac(doc: Document, opts: Pick<CryptOptions, 'rule' | 'macOnlyEncrypted'>): string {
   const h = createHash('sha512');
   if (opts.macOnlyEncrypted) h.update(MAC_ONLY_ENCRYPTED_INIT);
-  mapLeaves(doc, createShouldEncrypt(opts.rule), (v, ctx) => {
+  walkLeaves(doc, createShouldEncrypt(opts.rule), (v, ctx) => {
     if (isComment(v) || v === null) return v;
     if (opts.macOnlyEncrypted && !ctx.encrypted) return v;
-    h.update(plaintextBytes(v));
+    const data = plaintextData(v);
+    if (typeof data === 'string') h.update(data, 'utf8');
+    else h.update(data);
     return v;
-  });
+  }, false);
   return h.digest('hex').toUpperCase();
 }
 
@@ -140,7 +179,7 @@ export function encryptDocument(doc: Document, cipher: ValueCipher, opts: CryptO
 
 function tampered(ctx: LeafContext, opts: CryptOptions, what: string): MacMismatchError {
   const file = opts.fileLabel ? ` in ${opts.fileLabel}` : '';
-  return new MacMismatchError(`the value at ${displayPath(ctx.location)}${file} ${what}`, {
+  return new MacMismatchError(`the value at ${displayPath([...ctx.location])}${file} ${what}`, {
     hints: ['the file was modified outside sops, or a value was moved to another key', 'restore the file from version control'],
   });
 }

@@ -113,6 +113,11 @@ export function plaintextBytes(v: Scalar | Comment): Uint8Array {
   return utf8.encode(plaintextString(v));
 }
 
+/** Like plaintextBytes, but strings stay strings (hash and cipher updates take them as UTF-8). */
+export function plaintextData(v: Scalar | Comment): string | Uint8Array {
+  return v instanceof Uint8Array ? v : plaintextString(v);
+}
+
 export function plaintextString(v: Scalar | Comment): string {
   if (typeof v === 'string') return v;
   if (v instanceof Uint8Array) return utf8Decoder.decode(v);

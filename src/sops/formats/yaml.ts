@@ -43,6 +43,7 @@ function parseBase0(s: string): bigint | undefined {
 
 /** How go-yaml v3 types an untagged plain scalar. */
 export function resolvePlainScalar(s: string): TreeValue {
+  if (s.length > 4 && s.startsWith('ENC[')) return s; // fast path: encrypted values are strings
   switch (s) {
     case '': case '~': case 'null': case 'Null': case 'NULL':
       return null;
@@ -114,11 +115,15 @@ function convertNode(node: unknown, doc: YAML.Document, depth: number): TreeValu
 function convertMap(map: YAMLMap, doc: YAML.Document, depth: number): Branch {
   // The map's own commentBefore is placed by whoever holds the map (pair, sequence or document).
   const items: Item[] = [];
+  // Duplicate keys are checked here with a Set: the yaml package's own check is quadratic.
+  const seen = new Set<string>();
   for (const pair of map.items) {
     if (!isPair(pair)) continue;
     const keyNode = pair.key as YamlNode | null;
     for (const c of commentLines(keyNode?.commentBefore)) items.push({ key: c, value: null });
     const key = keyString(keyNode, doc);
+    if (seen.has(key)) throw new ParseError(`Error unmarshalling input yaml: mapping key ${JSON.stringify(key)} already defined`);
+    seen.add(key);
     const valueNode = pair.value as YamlNode | null;
     let value = convertNode(valueNode, doc, depth + 1);
     // Comments between `key:` and a nested collection belong at the top of that collection.
@@ -153,7 +158,7 @@ function convertSeq(seq: YAMLSeq, doc: YAML.Document, depth: number): TreeValue[
 }
 
 export function parseYamlDocuments(text: string): Document {
-  const docs = YAML.parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: true, merge: false, prettyErrors: true, maxAliasCount: -1 } as YAML.ParseOptions & YAML.DocumentOptions & YAML.SchemaOptions);
+  const docs = YAML.parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, merge: false, prettyErrors: true, maxAliasCount: -1 } as YAML.ParseOptions & YAML.DocumentOptions & YAML.SchemaOptions);
   if (!Array.isArray(docs)) {
     // An empty stream gives an EmptyStream object.
     return [];
