@@ -197,14 +197,13 @@ export function createMountTable(deps: MountTableDeps) {
       return m;
     },
 
-    /** Applies tuning; a kv mount's options.version may go from 1 to 2 (never back). */
+    /** Applies tuning (TTLs, description, options); changing a kv mount's version is refused. */
     async tune(kind: MountKind, rawPath: string, change: { description?: string; config?: Partial<MountConfig>; options?: Record<string, string> }): Promise<void> {
       const full = tablePath(kind, normalizeMountPath(rawPath));
       const m = byPath.get(full);
       if (!m) throw new InvalidRequestError(`no mount at "${full}"`);
       const info: MountInfo = { ...m.info, config: { ...m.info.config, ...change.config } };
       if (change.description !== undefined) info.description = change.description;
-      let reinstantiate = false;
       if (change.options) {
         const oldVersion = m.info.options.version ?? '1';
         const newVersion = change.options.version ?? oldVersion;
@@ -212,19 +211,26 @@ export function createMountTable(deps: MountTableDeps) {
           throw new InvalidRequestError('options.version is only supported by the kv secrets engine');
         }
         if (newVersion !== oldVersion) {
-          if (!(oldVersion === '1' && newVersion === '2')) throw new InvalidRequestError('cannot downgrade mount from KV version 2');
-          reinstantiate = true;
+          // Vault migrates a v1 mount's data in place; until Coffer does, refuse rather than hide the data.
+          if (oldVersion === '1' && newVersion === '2') {
+            throw new InvalidRequestError('upgrading a KV version 1 mount to version 2 is not supported yet: mount a new kv-v2 engine and copy the secrets');
+          }
+          throw new InvalidRequestError('cannot downgrade mount from KV version 2');
         }
         info.options = { ...m.info.options, ...change.options };
       }
       if (info.config.maxLeaseTTL && info.config.defaultLeaseTTL > info.config.maxLeaseTTL) {
         throw new InvalidRequestError('default lease TTL cannot be greater than max lease TTL');
       }
-      const stored = { ...info, path: kind === 'auth' ? info.path.slice('auth/'.length) : info.path };
-      const next = reinstantiate ? await instantiate(kind, stored) : { ...m, info };
-      if (!reinstantiate) Object.assign(m.info, info);
-      else byPath.set(full, next);
-      await persist(kind);
+      // Mutated in place: the backend and its TTL view hold this very object.
+      const previous = { ...m.info };
+      Object.assign(m.info, info);
+      try {
+        await persist(kind);
+      } catch (err) {
+        Object.assign(m.info, previous);
+        throw err;
+      }
     },
 
     systemDefaults: deps.defaults,

@@ -131,7 +131,7 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
           mountType = routed.mount.info.type;
           mountPath = routed.mount.info.path;
         }
-        result = await dispatch(api, parsed.operation, parsed.path, parsed.data, routed);
+        result = parsed.help ? await help(api, parsed.path, routed) : await dispatch(api, parsed.operation, parsed.path, parsed.data, routed);
       }
     } catch (err) {
       if (!(err instanceof AppError) || errorToReply(err).unexpected) deps.onUnexpectedError(err, api);
@@ -139,6 +139,13 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
     }
     deps.observe?.({ mountType, mountPath, operation, status: result.status, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
     return result;
+  }
+
+  /** `?help=1`: the path's help text; any valid token may ask (as in Vault). */
+  async function help(api: ApiRequest, path: string, routed: { mount: MountedBackend; rest: string } | undefined): Promise<ApiResponse> {
+    await authenticate(deps.tokens(), tokenFromHeaders(api.headers), true);
+    if (!routed) throw new UnsupportedPathError(path);
+    return { status: 200, json: { help: routed.mount.backend.help(routed.rest) } };
   }
 
   async function dispatch(

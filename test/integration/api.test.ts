@@ -92,6 +92,13 @@ describe('Vault API over HTTP', () => {
     assert.match(dup.body.errors[0], /path is already in use at kv\//);
   });
 
+  it('answers ?help=1 with the path help for a valid token only', async () => {
+    const h = await srv.request('GET', 'secret/data/env?help=1', { token: root });
+    assert.equal(h.status, 200);
+    assert.equal(typeof h.body.help, 'string');
+    assert.equal((await srv.request('GET', 'secret/data/env?help=1', {})).status, 403);
+  });
+
   it('health: status codes, overrides, HEAD, bad parameters', async () => {
     const h = await srv.request('GET', 'sys/health', {});
     assert.equal(h.status, 200);
