@@ -75,7 +75,7 @@ export function createMetrics(options: MetricsOptions = {}) {
         try {
           initializedSeen = (await source.seal.status()).initialized;
         } catch (err) {
-          this.reset();
+          // Keep the last value: a storage hiccup does not un-initialise the server.
           reportError(err, 'coffer_initialized');
           return;
         }
