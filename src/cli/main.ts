@@ -20,6 +20,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Runner> }>
   write: { summary: 'Write data to any API path', load: async () => (await import('./commands/generic.js')).runWrite },
   list: { summary: 'List keys at any API path', load: async () => (await import('./commands/generic.js')).runList },
   delete: { summary: 'Delete data at any API path', load: async () => (await import('./commands/generic.js')).runDelete },
+  unwrap: { summary: 'Return a response wrapped with -wrap-ttl (single use)', load: async () => (await import('./commands/unwrap.js')).run },
+  tools: { summary: 'Random bytes and hashes from the server', load: async () => (await import('./commands/tools.js')).run },
 };
 
 /** Commands owned by other modules, with the same `main(argv): Promise<number>` contract. */

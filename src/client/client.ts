@@ -13,7 +13,15 @@ export interface RequestOptions {
   body?: unknown;
   query?: Record<string, QueryValue>;
   headers?: Record<string, string>;
+  /**
+   * Response wrapping: sent as `X-Vault-Wrap-TTL` (e.g. `300` or `5m`); the server then answers with
+   * an envelope holding only `wrap_info`.
+   */
+  wrapTTL?: string;
 }
+
+/** Per-call options of the read/write/list helpers. */
+export type CallOptions = Pick<RequestOptions, 'wrapTTL'>;
 
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -126,6 +134,7 @@ export function createClient(options: ClientOptions) {
     if (options.userAgent) headers['User-Agent'] = options.userAgent;
     if (token) headers['X-Vault-Token'] = token;
     if (namespace) headers['X-Vault-Namespace'] = namespace;
+    if (opts.wrapTTL) headers['X-Vault-Wrap-TTL'] = opts.wrapTTL;
     let payload: Buffer | undefined;
     if (opts.body !== undefined) {
       payload = typeof opts.body === 'string' ? Buffer.from(opts.body)
@@ -179,23 +188,23 @@ export function createClient(options: ClientOptions) {
   }
 
   /** GET; null on a plain 404. A 404 that carries data or warnings (KV v2 deleted version) is returned. */
-  async function read<T = Record<string, unknown>>(path: string, query?: Record<string, QueryValue>): Promise<Secret<T> | null> {
+  async function read<T = Record<string, unknown>>(path: string, query?: Record<string, QueryValue>, call: CallOptions = {}): Promise<Secret<T> | null> {
     try {
-      return (await request<Secret<T>>('GET', path, { query })).body;
+      return (await request<Secret<T>>('GET', path, { query, ...call })).body;
     } catch (err) {
       return notFoundToNull<Secret<T>>(err);
     }
   }
 
   /** POST/PUT the body; null for a 204. */
-  async function write<T = Record<string, unknown>>(path: string, body: unknown = {}): Promise<Secret<T> | null> {
-    return (await request<Secret<T>>('PUT', path, { body })).body;
+  async function write<T = Record<string, unknown>>(path: string, body: unknown = {}, call: CallOptions = {}): Promise<Secret<T> | null> {
+    return (await request<Secret<T>>('PUT', path, { body, ...call })).body;
   }
 
   /** LIST; null when there is nothing (the server answers 404 for an empty list). */
-  async function list(path: string): Promise<Secret<{ keys: string[] } & Record<string, unknown>> | null> {
+  async function list(path: string, call: CallOptions = {}): Promise<Secret<{ keys: string[] } & Record<string, unknown>> | null> {
     try {
-      return (await request<Secret<{ keys: string[] }>>('LIST', path)).body;
+      return (await request<Secret<{ keys: string[] }>>('LIST', path, call)).body;
     } catch (err) {
       return notFoundToNull(err);
     }

@@ -93,6 +93,10 @@ function apiHints(err: ApiError, ctx: ErrorContext): string[] {
     if (text.includes('invalid token')) return ['the token is invalid, expired or revoked: run "coffer login" with a valid token'];
     return ['check that your token is valid ("coffer token lookup") and that its policies grant this operation on the path ("coffer token capabilities PATH")'];
   }
+  if (text.includes('wrapping token is not valid')) {
+    return ['a wrapping token can be unwrapped once, before its TTL runs out; ask for a new one',
+      'if you did not unwrap it yourself, someone else may have: treat the wrapped secret as exposed'];
+  }
   if (err.status === 503 && text.includes('sealed')) return ['the server is sealed: unseal it with "coffer operator unseal"'];
   if (text.includes('not initialized')) return ['initialize the server with "coffer operator init"'];
   if (err.status === 404 && (text.includes('no handler for route') || text.includes('unsupported path'))) {

@@ -3,7 +3,7 @@
 import type { QueryValue } from '../../client/client.js';
 import { CliError, EXIT_API, EXIT_OK, UsageError } from './errors.js';
 import { fileSources, parseKvArgs, stringValues } from './kv-args.js';
-import { execute, HTTP_FLAGS, OUTPUT_FLAGS, type Command, type Ctx, type Io } from './runtime.js';
+import { execute, HTTP_FLAGS, OUTPUT_FLAGS, WRAP_TTL_FLAG, type Command, type Ctx, type Io } from './runtime.js';
 
 function cleanPath(raw: string): string {
   const p = raw.replace(/^\/+/, '');
@@ -33,14 +33,14 @@ const read: Command = {
     name: 'read',
     args: 'PATH [KEY=VALUE...]',
     summary: 'Read data at PATH; KEY=VALUE pairs are sent as query parameters.',
-    flags: [...HTTP_FLAGS, ...OUTPUT_FLAGS],
+    flags: [...HTTP_FLAGS, ...OUTPUT_FLAGS, WRAP_TTL_FLAG],
     minArgs: 1,
   },
   async run(ctx) {
     const [raw, ...rest] = ctx.args;
     const path = cleanPath(raw!);
     const query = rest.length > 0 ? toQuery(await dataArgs(ctx, rest)) : undefined;
-    const secret = await ctx.client.read(path, query);
+    const secret = await ctx.client.read(path, query, ctx.call);
     if (!secret) throw noValue(path);
     ctx.printSecret(secret);
     return EXIT_OK;
@@ -54,7 +54,7 @@ const write: Command = {
     summary: 'Write data to PATH (KEY=VALUE pairs, KEY=@FILE, KEY=- from stdin, or - for a JSON object on stdin).',
     flags: [
       { name: 'force', aliases: ['f'], kind: 'bool', usage: 'Allow a write with no data.' },
-      ...HTTP_FLAGS, ...OUTPUT_FLAGS,
+      ...HTTP_FLAGS, ...OUTPUT_FLAGS, WRAP_TTL_FLAG,
     ],
     minArgs: 1,
   },
@@ -65,7 +65,7 @@ const write: Command = {
       throw new UsageError('no data to write', ['give KEY=VALUE pairs (or - for JSON on stdin), or -force to write an empty body']);
     }
     const data = await dataArgs(ctx, rest);
-    const secret = await ctx.client.write(path, data);
+    const secret = await ctx.client.write(path, data, ctx.call);
     if (!secret) {
       ctx.success(`Success! Data written to: ${path}`);
       return EXIT_OK;
@@ -80,13 +80,18 @@ const list: Command = {
     name: 'list',
     args: 'PATH',
     summary: 'List the keys at PATH (folders end in /).',
-    flags: [...HTTP_FLAGS, ...OUTPUT_FLAGS.filter((f) => f.name === 'format')],
+    flags: [...HTTP_FLAGS, ...OUTPUT_FLAGS.filter((f) => f.name === 'format'), WRAP_TTL_FLAG],
     minArgs: 1,
     maxArgs: 1,
   },
   async run(ctx) {
     const path = cleanPath(ctx.args[0]!);
-    const secret = await ctx.client.list(path);
+    const secret = await ctx.client.list(path, ctx.call);
+    // A wrapped list answers with wrap_info only: show that, as Vault does.
+    if (secret?.wrap_info) {
+      ctx.printSecret(secret);
+      return EXIT_OK;
+    }
     const keys = secret?.data?.keys;
     if (!secret || !Array.isArray(keys) || keys.length === 0) throw noValue(path.endsWith('/') ? path : `${path}/`);
     ctx.printKeys(keys, keys);

@@ -9,7 +9,7 @@ import { CliError, EXIT_API, EXIT_OK, UsageError } from './errors.js';
 import type { FlagSpec } from './flags.js';
 import { noValue } from './generic.js';
 import { durationValue, fileSources, parseKvArgs, stringValues } from './kv-args.js';
-import { dispatch, HTTP_FLAGS, OUTPUT_FLAGS, type Command, type Ctx, type Group, type Io } from './runtime.js';
+import { dispatch, HTTP_FLAGS, OUTPUT_FLAGS, WRAP_TTL_FLAG, type Command, type Ctx, type Group, type Io } from './runtime.js';
 
 const MOUNT_FLAG: FlagSpec = {
   name: 'mount', kind: 'string', value: 'MOUNT',
@@ -94,15 +94,16 @@ const get: Command = {
     name: 'kv get',
     args: 'PATH',
     summary: 'Read a secret (the current version on KV v2, or -version=N).',
-    flags: [{ name: 'version', kind: 'int', usage: 'Version to read (KV v2; default the current one).' }, MOUNT_FLAG, ...HTTP_FLAGS, ...OUTPUT_FLAGS],
+    flags: [{ name: 'version', kind: 'int', usage: 'Version to read (KV v2; default the current one).' }, MOUNT_FLAG, ...HTTP_FLAGS, ...OUTPUT_FLAGS, WRAP_TTL_FLAG],
     minArgs: 1,
     maxArgs: 1,
   },
   async run(ctx) {
+    // The mount preflight is never wrapped (as in Vault): only the read itself carries -wrap-ttl.
     const t = await target(ctx, pathArgs(ctx).raw);
     if (t.mount.version === 1) {
       if (ctx.p.has('version')) throw new UsageError('-version is only supported on KV version 2 mounts');
-      const secret = await ctx.client.read(t.path);
+      const secret = await ctx.client.read(t.path, undefined, ctx.call);
       if (!secret) throw noValue(t.path);
       ctx.printSecret(secret);
       return EXIT_OK;
@@ -112,13 +113,17 @@ const get: Command = {
     let secret: Secret<{ data: Record<string, unknown> | null; metadata: Record<string, unknown> | null }> | null;
     let deleted = false;
     try {
-      secret = (await ctx.client.request<typeof secret & object>('GET', apiPath, { query })).body;
+      secret = (await ctx.client.request<typeof secret & object>('GET', apiPath, { query, ...ctx.call })).body;
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 404)) throw err;
       const body = err.body as typeof secret;
       if (!body?.data) throw noValue(t.path);
       secret = body;
       deleted = true;
+    }
+    if (secret?.wrap_info) {
+      ctx.printSecret(secret);
+      return EXIT_OK;
     }
     if (!secret?.data) throw noValue(t.path);
     const { data, metadata } = secret.data;

@@ -1,7 +1,8 @@
 // What every command shares: terminal I/O, the common flags (HTTP and output), the client built from
 // config, printing in the chosen format, and turning any failure into age-style messages + exit code.
 import { homedir } from 'node:os';
-import { createClient, type Client, type Secret } from '../../client/client.js';
+import { createClient, type CallOptions, type Client, type Secret } from '../../client/client.js';
+import { parseDurationSeconds } from '../../lib/duration.js';
 import { resolveConfig, type CliConfig, type Env } from '../config.js';
 import { dataRows, isEnvelope, isFormat, keysTable, rawField, renderValue, secretField, secretTable, warningsText, type Format } from '../output/format.js';
 import { keyValueTable } from '../output/table.js';
@@ -18,6 +19,8 @@ export interface Io {
   out(s: string): void;
   err(s: string): void;
   readStdin(): Promise<string>;
+  /** All of stdin as bytes (for input that may not be UTF-8); falls back to readStdin when absent. */
+  readStdinBytes?(): Promise<Buffer>;
   /** Reads one line from the terminal without echoing it. */
   promptHidden(prompt: string): Promise<string>;
 }
@@ -30,15 +33,16 @@ export function nodeIo(): Io {
     stdoutIsTTY: process.stdout.isTTY === true,
     out: (s) => { process.stdout.write(s); },
     err: (s) => { process.stderr.write(s); },
-    readStdin,
+    readStdin: async () => (await readStdinBytes()).toString('utf8'),
+    readStdinBytes,
     promptHidden,
   };
 }
 
-async function readStdin(): Promise<string> {
+async function readStdinBytes(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function promptHidden(prompt: string): Promise<string> {
@@ -81,6 +85,24 @@ export const HTTP_FLAGS: readonly FlagSpec[] = [
 export const FORMAT_FLAG: FlagSpec = { name: 'format', kind: 'string', value: 'table|json|yaml', usage: 'Output format (default: $COFFER_FORMAT / $VAULT_FORMAT, else table).' };
 export const FIELD_FLAG: FlagSpec = { name: 'field', kind: 'string', value: 'NAME', usage: 'Print only this field, raw (no trailing newline unless stdout is a terminal).' };
 export const OUTPUT_FLAGS: readonly FlagSpec[] = [FORMAT_FLAG, FIELD_FLAG];
+export const WRAP_TTL_FLAG: FlagSpec = {
+  name: 'wrap-ttl', kind: 'string', value: 'DURATION',
+  usage: 'Wrap the response in a single-use token valid this long (e.g. 5m; default: $COFFER_WRAP_TTL / $VAULT_WRAP_TTL); get it back with "coffer unwrap".',
+};
+
+/** A -wrap-ttl value checked here (Go duration or seconds, > 0) and sent as whole seconds. */
+export function parseWrapTTL(raw: string): string {
+  const what = `-wrap-ttl ${JSON.stringify(raw)}`;
+  const hints = ['use a positive duration such as -wrap-ttl=5m, -wrap-ttl=1h or -wrap-ttl=300 (seconds)'];
+  let seconds: number;
+  try {
+    seconds = parseDurationSeconds(raw, what);
+  } catch (err) {
+    throw new UsageError((err as Error).message, hints);
+  }
+  if (seconds < 1) throw new UsageError(`invalid ${what}: a wrapping token must live at least one second`, hints);
+  return String(seconds);
+}
 
 export interface Ctx {
   io: Io;
@@ -88,6 +110,11 @@ export interface Ctx {
   args: string[];
   format: Format;
   field: string | undefined;
+  /**
+   * Options for the command's main API call (never for preflight calls): `{wrapTTL}` when the
+   * command takes -wrap-ttl and it (or $COFFER_WRAP_TTL / $VAULT_WRAP_TTL) is given.
+   */
+  readonly call: CallOptions;
   config: CliConfig;
   /** Created on first use, so local-only commands never need a valid address. */
   readonly client: Client;
@@ -112,7 +139,8 @@ export interface Command {
 }
 
 export function makeCtx(io: Io, def: CommandDef, p: Parsed): Ctx {
-  const formatRaw = p.str('format') ?? io.env['COFFER_FORMAT'] ?? io.env['VAULT_FORMAT'] ?? 'table';
+  // A command may use -format for something else (tools random -format=hex): only FORMAT_FLAG is output.
+  const formatRaw = (def.flags.includes(FORMAT_FLAG) ? p.str('format') : undefined) ?? io.env['COFFER_FORMAT'] ?? io.env['VAULT_FORMAT'] ?? 'table';
   const format = formatRaw.toLowerCase();
   if (!isFormat(format)) throw new UsageError(`invalid format ${JSON.stringify(formatRaw)}`, ['use -format=table, -format=json or -format=yaml']);
   const config = resolveConfig(io.env, io.homeDir, {
@@ -125,12 +153,15 @@ export function makeCtx(io: Io, def: CommandDef, p: Parsed): Ctx {
   if (config.token) sensitive.add(config.token);
   let client: Client | undefined;
   const field = p.str('field');
+  const wrapRaw = def.flags.includes(WRAP_TTL_FLAG) ? p.str('wrap-ttl') ?? (io.env['COFFER_WRAP_TTL'] || io.env['VAULT_WRAP_TTL'] || undefined) : undefined;
+  const wrapTTL = wrapRaw === undefined ? undefined : parseWrapTTL(wrapRaw);
   const ctx: Ctx = {
     io,
     p,
     args: p.args,
     format,
     field,
+    call: wrapTTL === undefined ? {} : { wrapTTL },
     config,
     sensitive,
     get client() {

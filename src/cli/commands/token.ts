@@ -4,7 +4,7 @@
 import type { Secret } from '../../client/client.js';
 import { CliError, EXIT_API, EXIT_OK, UsageError } from './errors.js';
 import { durationValue } from './kv-args.js';
-import { dispatch, HTTP_FLAGS, OUTPUT_FLAGS, type Command, type Ctx, type Io } from './runtime.js';
+import { dispatch, HTTP_FLAGS, OUTPUT_FLAGS, WRAP_TTL_FLAG, type Command, type Ctx, type Io } from './runtime.js';
 
 function requireSecret(secret: Secret | null, what: string): Secret {
   if (!secret) throw new CliError(`the server returned nothing for ${what}`, [], EXIT_API);
@@ -31,7 +31,7 @@ const create: Command = {
       { name: 'role', kind: 'string', value: 'NAME', usage: 'Create the token from this token role.' },
       { name: 'id', kind: 'string', value: 'ID', usage: 'Use this value as the token (root/sudo only).' },
       { name: 'entity-alias', kind: 'string', value: 'NAME', usage: 'Entity alias to associate the token with (with -role).' },
-      ...HTTP_FLAGS, ...OUTPUT_FLAGS,
+      ...HTTP_FLAGS, ...OUTPUT_FLAGS, WRAP_TTL_FLAG,
     ],
     maxArgs: 0,
   },
@@ -58,13 +58,14 @@ const create: Command = {
     }
     const path = p.has('role') ? `auth/token/create/${encodeURIComponent(p.str('role')!)}`
       : p.bool('orphan') ? 'auth/token/create-orphan' : 'auth/token/create';
-    const secret = requireSecret(await ctx.client.write(path, body), path);
+    const secret = requireSecret(await ctx.client.write(path, body, ctx.call), path);
     ctx.printSecret(secret);
     return EXIT_OK;
   },
 };
 
-async function tokenArg(ctx: Ctx): Promise<string | undefined> {
+/** The optional TOKEN argument (`-` = read it from stdin), added to the redaction list. */
+export async function tokenArg(ctx: Ctx): Promise<string | undefined> {
   const t = ctx.args[0];
   if (t === undefined) return undefined;
   const token = t === '-' ? (await ctx.io.readStdin()).trim() : t;
