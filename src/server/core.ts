@@ -6,6 +6,7 @@ import { createSealManager } from '../core/seal/seal-manager.js';
 import { SealedError } from '../core/errors.js';
 import type { StorageBackend } from '../storage/backend.js';
 import { createStorageView } from '../storage/view.js';
+import { createCachedStorage } from '../storage/cached-storage.js';
 import { createPolicyStore, type PolicyStore } from '../policy/store.js';
 import { isSudoPath } from '../policy/sudo-paths.js';
 import { createTokenStore, type TokenEntry, type TokenStore } from '../auth/token/store.js';
@@ -111,7 +112,8 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
     let mounts: MountTable | undefined;
     const tokenTTL = () => mounts?.get('auth', 'token/')?.info.config;
     const tokens = createTokenStore({
-      storage: createStorageView(barrier, 'sys/token/'),
+      // Token entries are read on every request; the token store is their only writer.
+      storage: createCachedStorage(createStorageView(barrier, 'sys/token/'), { maxEntries: 20_000, cacheable: (k) => k.startsWith('id/') }),
       defaultTTL: () => tokenTTL()?.defaultLeaseTTL || defaults.defaultLeaseTTL,
       maxTTL: () => tokenTTL()?.maxLeaseTTL || defaults.maxLeaseTTL,
       onRevoke: async (entry: TokenEntry) => {
