@@ -96,6 +96,38 @@ regexes = ['''^Z''']
     assert.equal(scan('src/a.ts', 'TOK_Zb3dE5gH7jK9mN1p'), 1);
   });
 
+  it('a gate decides, at each keyword hit, whether the hit opens a window', () => {
+    const rules = (gate: string) => parseConfig(`
+[[rules]]
+id = "tok"
+regex = '''tok\\w*\\s*=\\s*"([A-Za-z0-9]{16})"'''
+keywords = ["tok"]
+gate = '''${gate}'''
+`, 'inline.toml');
+    const text = 'tokenize(a); other_tok = "aB3dE5gH7jK9mN1p";\nx = 1\n';
+    // The first hit on the line fails the gate, the second passes and the line is scanned.
+    assert.deepEqual(createScanner(rules('\\w*\\s*=')).scanFragment({ path: 'x', text }).map((f) => [f.ruleId, f.line, f.column]), [['tok', 1, 27]]);
+    // A gate no hit passes leaves the rule's regex unrun (which is why a gate must be implied by the regex).
+    assert.deepEqual(createScanner(rules('\\s*:')).scanFragment({ path: 'x', text }), []);
+  });
+
+  it('gives the same findings with the built-in gates as without them', () => {
+    const cfg = loadDefaultConfig();
+    const ungated = loadDefaultConfig();
+    for (const r of ungated.rules) delete r.gate;
+    assert.ok(cfg.rules.some((r) => r.gate !== undefined));
+    const lines = [
+      `db_password = "${randomPassword(rng, 16)}"`, `  api.key: '${randomPassword(rng, 20)}'`, 'token = os.environ["API_TOKEN"]',
+      `tokenizer(); const secret_value="${randomPassword(rng, 24)}"`, `"signing-key" => "${randomPassword(rng, 24)}",`,
+      `PASSWORD\t:=\t${randomPassword(rng, 12)}`, 'password is required', `x = {token: t, passwd: "${randomPassword(rng, 14)}"}`,
+    ];
+    const text = lines.join('\n');
+    const strip = (fs: { ruleId: string; line: number; column: number; secret: string }[]) => fs.map((f) => `${f.ruleId}:${f.line}:${f.column}:${f.secret}`);
+    const gated = strip(createScanner(cfg).scanFragment({ path: 'a.ts', text }));
+    assert.ok(gated.length >= 5, gated.join(' '));
+    assert.deepEqual(gated, strip(createScanner(ungated).scanFragment({ path: 'a.ts', text })));
+  });
+
   it('reports path-only rules and skips globally allowlisted paths', () => {
     assert.equal(scanner.isPathAllowed('node_modules/x/index.js'), true);
     assert.equal(scanner.isPathAllowed('package-lock.json'), true);

@@ -18,6 +18,8 @@ interface CompiledRule {
   id: string;
   description: string;
   re?: RegExp;
+  /** Sticky regex tested right after each keyword hit; a hit that fails it opens no window. */
+  gate?: RegExp;
   pathRe?: RegExp;
   secretGroup?: number;
   entropy?: number;
@@ -63,6 +65,7 @@ function compileRule(rule: RuleConfig, index: number): CompiledRule {
     hasKeywords: rule.keywords.length > 0,
   };
   if (rule.regex !== undefined) c.re = compileRegex(rule.regex, 'g');
+  if (rule.gate !== undefined && c.re !== undefined) c.gate = compileRegex(rule.gate, 'y');
   if (rule.path !== undefined) c.pathRe = compileRegex(rule.path);
   if (rule.secretGroup !== undefined) c.secretGroup = rule.secretGroup;
   if (rule.entropy !== undefined) c.entropy = rule.entropy;
@@ -117,16 +120,15 @@ export function createScanner(config: ScanConfig): Scanner {
     }
   });
   const matcher = createKeywordMatcher([...keywordIndex.keys()]);
-  const stateRules = new Map<number, number[]>();
-  function rulesForState(state: number): number[] {
-    let list = stateRules.get(state);
-    if (!list) {
-      const set = new Set<number>();
-      for (const k of matcher.keywordsAt(state)) for (const r of keywordRules[k]!) set.add(r);
-      list = [...set];
-      stateRules.set(state, list);
-    }
-    return list;
+  const { delta, classOfUnit, shift, states } = matcher.tables;
+  // Rules triggered by each automaton state, computed once (the scan loop only indexes this array).
+  const stateRules: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(states);
+  for (let st = 0; st < states; st++) {
+    const kws = matcher.keywordsAt(st);
+    if (kws.length === 0) continue;
+    const set = new Set<number>();
+    for (const k of kws) for (const r of keywordRules[k]!) set.add(r);
+    stateRules[st] = Int32Array.from(set);
   }
   const alwaysRun = rules.filter((r) => r.re !== undefined && !r.hasKeywords).map((r) => r.index);
   const pathOnly = rules.filter((r) => r.re === undefined && r.pathRe !== undefined);
@@ -142,45 +144,88 @@ export function createScanner(config: ScanConfig): Scanner {
     return false;
   }
 
+  // Per-fragment window state, reused across fragments (reset as each fragment finishes).
+  const winEnd = new Int32Array(rules.length).fill(-1); // end of the rule's last window, -1 = none yet
+  const windowsOf: (number[] | undefined)[] = new Array<number[] | undefined>(rules.length);
+  const touched: number[] = []; // rules with windows, in the order their first window opened
+
+  /**
+   * One pass of the keyword automaton over the text (inlined: no callback per character or per hit).
+   * Each hit opens a window for the rules of its keyword unless it falls inside that rule's current
+   * window or fails the rule's gate. Windows are whole lines around each hit, capped to LINE_CAP
+   * characters either side (a minified line never costs more than that per window); hits arrive in
+   * text order, so windows merge as they are produced. The hit's line is found once with
+   * indexOf/lastIndexOf and shared by every rule (and every later hit on that line).
+   */
+  function collectWindows(text: string): void {
+    const len = text.length;
+    let lineS = 0, lineE = -1; // [lineS, lineE): the line holding the last hit ('\n' at lineE or EOF)
+    let s = 0;
+    for (let i = 0; i < len; i++) {
+      const v = delta[s + classOfUnit[text.charCodeAt(i)]!]!;
+      s = v & ~1;
+      if ((v & 1) === 0) continue;
+      const list = stateRules[s >> shift]!;
+      const end = i + 1;
+      for (let j = 0; j < list.length; j++) {
+        const r = list[j]!;
+        const last = winEnd[r]!;
+        if (end <= last) continue; // inside the rule's current window
+        const rule = rules[r]!;
+        const gate = rule.gate;
+        if (gate !== undefined) {
+          gate.lastIndex = end;
+          if (!gate.test(text)) continue;
+        }
+        let ws: number, we: number;
+        if (rule.window === 0) {
+          if (i >= lineE) {
+            // i > the cached line's end: a new line. Both scans stay between the previous line and
+            // the next newline, so over a fragment they cover each character at most once.
+            lineS = text.lastIndexOf('\n', i) + 1;
+            lineE = text.indexOf('\n', end);
+            if (lineE === -1) lineE = len;
+          }
+          ws = end - LINE_CAP > lineS ? end - LINE_CAP : lineS;
+          we = end + LINE_CAP < lineE ? end + LINE_CAP : lineE;
+        } else {
+          const a = Math.max(0, end - rule.window);
+          const b = Math.min(len, end + rule.window);
+          ws = a;
+          const wsMin = Math.max(0, a - LINE_CAP);
+          while (ws > wsMin && text.charCodeAt(ws - 1) !== 10) ws--;
+          we = b;
+          const weMax = Math.min(len, b + LINE_CAP);
+          while (we < weMax && text.charCodeAt(we) !== 10) we++;
+        }
+        const w = windowsOf[r];
+        if (w === undefined) {
+          windowsOf[r] = [ws, we];
+          touched.push(r);
+        } else if (ws <= last) w[w.length - 1] = we;
+        else w.push(ws, we);
+        winEnd[r] = we;
+      }
+    }
+  }
+
   function scanFragment(fragment: Fragment): Finding[] {
     const text = fragment.text;
     if (text.length === 0) return [];
-    // Windows are whole lines around each keyword hit, found by bounded scans (a minified line never
-    // costs more than LINE_CAP characters per window). Hits arrive in text order, so windows merge as
-    // they are produced.
-    const windows = new Map<number, number[]>();
-    const onHit = (state: number, end: number) => {
-      let lineWs = -1, lineWe = -1; // the hit's own line, shared by every rule with window 0
-      for (const r of rulesForState(state)) {
-        const rule = rules[r]!;
-        let w = windows.get(r);
-        if (w && end <= w[w.length - 1]!) continue; // inside the current window
-        if (rule.window === 0 && lineWs !== -1) {
-          if (!w) windows.set(r, [lineWs, lineWe]);
-          else if (lineWs <= w[w.length - 1]!) w[w.length - 1] = lineWe;
-          else w.push(lineWs, lineWe);
-          continue;
-        }
-        const a = Math.max(0, end - rule.window);
-        const b = Math.min(text.length, end + rule.window);
-        let ws = a;
-        const wsMin = Math.max(0, a - LINE_CAP);
-        while (ws > wsMin && text.charCodeAt(ws - 1) !== 10) ws--;
-        let we = b;
-        const weMax = Math.min(text.length, b + LINE_CAP);
-        while (we < weMax && text.charCodeAt(we) !== 10) we++;
-        if (rule.window === 0) {
-          lineWs = ws;
-          lineWe = we;
-        }
-        if (!w) windows.set(r, (w = [ws, we]));
-        else if (ws <= w[w.length - 1]!) w[w.length - 1] = we;
-        else w.push(ws, we);
-      }
-    };
-    matcher.scan(text, onHit);
-    for (const r of alwaysRun) windows.set(r, [0, text.length]);
-    if (windows.size === 0) return [];
+    collectWindows(text);
+    for (const r of alwaysRun) {
+      if (winEnd[r] === -1) touched.push(r);
+      winEnd[r] = text.length;
+      windowsOf[r] = [0, text.length];
+    }
+    if (touched.length === 0) return [];
+    const windows: [number, number[]][] = [];
+    for (const r of touched) {
+      windows.push([r, windowsOf[r]!]);
+      windowsOf[r] = undefined;
+      winEnd[r] = -1;
+    }
+    touched.length = 0;
 
     // Line index, built only for fragments that have candidates.
     let lineStarts: number[] | undefined;

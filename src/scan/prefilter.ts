@@ -14,6 +14,12 @@ export interface KeywordMatcher {
   keywordsAt(state: number): readonly number[];
   /** True when the text contains at least one keyword. */
   test(text: string): boolean;
+  /**
+   * The compiled automaton, for callers that inline the scan loop (a callback per hit costs more than
+   * the table walk on keyword-dense text): `v = delta[s + classOfUnit[code]]`, next `s = v & ~1`, a hit
+   * when `v & 1`, the state number is `s >> shift`; `states` is the state count.
+   */
+  readonly tables: { readonly delta: Int32Array; readonly classOfUnit: Uint8Array; readonly shift: number; readonly states: number };
 }
 
 export function createKeywordMatcher(keywordList: readonly string[]): KeywordMatcher {
@@ -104,6 +110,7 @@ export function createKeywordMatcher(keywordList: readonly string[]): KeywordMat
 
   return {
     size: keywords.length,
+    tables: { delta, classOfUnit, shift, states: n },
     scan,
     keywordsAt: (state) => outputs[state] ?? [],
     test(text) {

@@ -45,6 +45,12 @@ export interface RuleConfig {
   generic?: boolean;
   /** Minimum secret length. */
   minLength?: number;
+  /**
+   * Speed-up for rules whose keywords are common words: a regex that must match right after a keyword
+   * hit (tested there, anchored) for the hit to open a window. Only sound when every match of `regex`
+   * contains one of the rule's keywords immediately followed by a match of the gate.
+   */
+  gate?: string;
   /** Test-only template that produces a true positive (see test/scan/token-gen.ts). */
   example?: string;
   /** Where the rule was defined (file:line), for error messages. */

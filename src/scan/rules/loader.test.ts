@@ -23,6 +23,16 @@ describe('rules loader', () => {
     assert.ok(c.rules.every((r) => r.regex !== undefined || r.path !== undefined));
   });
 
+  it('reads a rule gate, checks it compiles, and drops an inherited one when the regex is overridden', () => {
+    const c = parseConfig('[[rules]]\nid = "g"\nregex = "tok=(\\\\w+)"\nkeywords = ["tok"]\ngate = "="\n', 'r.toml');
+    assert.equal(c.rules[0]!.gate, '=');
+    assert.throws(() => parseConfig('[[rules]]\nid = "g"\nregex = "x"\ngate = "("\n', 'r.toml'), /gate does not compile/);
+    const over = parseConfig('[extend]\nuseDefault = true\n[[rules]]\nid = "generic-password"\nregex = \'\'\'pass=(\\S+)\'\'\'\n', 'r.toml');
+    assert.equal(over.rules.find((r) => r.id === 'generic-password')!.gate, undefined);
+    const kept = parseConfig('[extend]\nuseDefault = true\n[[rules]]\nid = "generic-password"\nentropy = 3.0\n', 'r.toml');
+    assert.notEqual(kept.rules.find((r) => r.id === 'generic-password')!.gate, undefined);
+  });
+
   it('reports malformed TOML with its line number', () => {
     assert.throws(() => parseConfig('title = "x"\n[[rules]]\nid = "a"\nregex = \n', 'rules.toml'), (err: unknown) => {
       assert.ok(err instanceof ScanError);

@@ -132,6 +132,8 @@ function parseRule(raw: unknown, index: number, origin: string, lines: Map<strin
   const path = optString(raw.path, 'path', fail);
   if (regex !== undefined) checkRegex(regex, 'regex', fail);
   if (path !== undefined) checkRegex(path, 'path', fail);
+  const gate = optString(raw.gate, 'gate', fail);
+  if (gate !== undefined) checkRegex(gate, 'gate', fail);
   const checksum = optString(raw.checksum, 'checksum', fail);
   if (checksum !== undefined && !CHECKSUM_KINDS.includes(checksum as ChecksumKind)) {
     throw fail(`unknown checksum "${checksum}" (known: ${CHECKSUM_KINDS.join(', ')})`);
@@ -147,6 +149,7 @@ function parseRule(raw: unknown, index: number, origin: string, lines: Map<strin
   if (rule.keywords.some((k) => /[^\x20-\x7e]/.test(k))) throw fail('keywords must be printable ASCII');
   if (regex !== undefined) rule.regex = regex;
   if (path !== undefined) rule.path = path;
+  if (gate !== undefined) rule.gate = gate;
   if (checksum !== undefined) rule.checksum = checksum as ChecksumKind;
   const secretGroup = optNumber(raw.secretGroup, 'secretGroup', fail);
   if (secretGroup !== undefined) rule.secretGroup = secretGroup;
@@ -251,6 +254,9 @@ export function mergeConfigs(base: ScanConfig, top: ScanConfig, disabled: Set<st
     const prev = byId.get(r.id);
     if (prev) {
       const merged: RuleConfig = { ...prev, ...definedOnly(r) };
+      // A gate is a promise about the regex and keywords it was written for: drop an inherited one
+      // when either is overridden.
+      if (r.gate === undefined && (r.regex !== undefined || r.keywords.length > 0)) delete merged.gate;
       merged.keywords = r.keywords.length > 0 ? r.keywords : prev.keywords;
       merged.tags = r.tags.length > 0 ? r.tags : prev.tags;
       merged.allowlists = [...prev.allowlists, ...r.allowlists];
