@@ -8,12 +8,12 @@ export function bodyTooLarge(): AppError {
   return new AppError('ERR_BODY_TOO_LARGE', 'http: request body too large');
 }
 
-const EMPTY = Buffer.alloc(0);
+export const EMPTY_BODY = Buffer.alloc(0);
 
 /** Reads the whole body, refusing more than `limit` bytes. Plain listeners: cheaper than an async iterator per request. */
 export function readBody(stream: Readable, limit: number, declaredLength: number | undefined): Promise<Buffer> {
   if (declaredLength !== undefined && declaredLength > limit) return Promise.reject(bodyTooLarge());
-  if (stream.readableEnded) return Promise.resolve(EMPTY);
+  if (stream.readableEnded) return Promise.resolve(EMPTY_BODY);
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -29,7 +29,7 @@ export function readBody(stream: Readable, limit: number, declaredLength: number
       chunks.push(chunk);
     });
     stream.once('end', () => {
-      if (!failed) resolve(chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      if (!failed) resolve(chunks.length === 0 ? EMPTY_BODY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     });
     stream.once('error', (err) => { if (!failed) { failed = true; reject(err); } });
   });

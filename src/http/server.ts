@@ -7,7 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { InvalidRequestError, NotFoundError } from '../core/errors.js';
 import { errorResponse } from '../router/pipeline.js';
 import type { ApiRequest, ApiResponse } from '../router/request.js';
-import { DEFAULT_MAX_BODY, decodeBody, readBody } from './body.js';
+import { DEFAULT_MAX_BODY, EMPTY_BODY, decodeBody, readBody } from './body.js';
 import { parseRawListPacket, writeRawResponse } from './list-shim.js';
 
 export interface ListenerConfig {
@@ -77,7 +77,9 @@ export async function startHttpServer(cfg: ListenerConfig, handle: ApiHandler, e
     try {
       if (extra && extra(req, res)) return;
       const declared = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined;
-      const body = await readBody(req, limit, declared);
+      // An HTTP/1.1 request with neither Content-Length nor Transfer-Encoding has no body by definition.
+      const bodyless = req.httpVersionMajor === 1 && declared === undefined && req.headers['transfer-encoding'] === undefined;
+      const body = bodyless ? EMPTY_BODY : await readBody(req, limit, declared);
       const headers = req.headers as Record<string, string | undefined>;
       const api = await toApiRequest(req.method ?? 'GET', req.url ?? '/', headers, req.socket?.remoteAddress ?? '', body);
       out = 'status' in api ? api : await handle(api);
