@@ -82,3 +82,22 @@ test('inline comments are kept as inline comment items', () => {
   assert.ok(isComment(c) && c.inline && c.value === ' note');
   assert.ok(isBranch(doc[0]));
 });
+
+test('emitter: tricky strings and keys round-trip through our parser and the yaml package', async () => {
+  const YAML = (await import('yaml')).default;
+  const { branch } = await import('../tree.js');
+  const tricky = [
+    '-dash', '- dash space', '-', '?', ': colon', 'a: b', 'ends:', 'has #hash', '#start', 'tab\there', ' lead', 'trail ',
+    "it's", '"dq"', '[flow]', '{flow}', '*alias', '&anchor', '!tag', '|pipe', '>fold', '%pct', '@at', '`tick`',
+    '---', '...', 'null', 'Null', '~', 'true', 'no', '0x10', '1e3', '.5', '2024-01-01', 'ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]',
+    'multi\nline', 'multi\nline\n', 'keep\n\n\n', '  indented\nfirst', 'trailing space \nline', 'cr\r\nlf', 'nel\u0085x', 'ls\u2028x',
+    'bom\ufeff', 'ctrl\u0001', 'émoji ✓ 日本', '', 'a\n\nb', '\n', '\nleading newline',
+  ];
+  const b = branch(tricky.map((v, i) => ({ key: i % 2 ? v || 'k' : `k${i}`, value: v })));
+  // Keys must be unique and non-ambiguous strings for the tree; drop keys that resolve to other types.
+  b.items = b.items.filter((it, i, all) => typeof resolvePlainScalar(it.key as string) === 'string' && all.findIndex((x) => x.key === it.key) === i);
+  const text = dec(store.emit([b]));
+  assert.deepEqual(store.parse(enc(text)), [b]);
+  const viaLib = YAML.parse(text) as Record<string, string>;
+  for (const it of b.items) assert.equal(viaLib[it.key as string], it.value, `yaml package disagrees on ${JSON.stringify(it.key)}`);
+});

@@ -188,109 +188,157 @@ export function parseYamlDocuments(text: string): Document {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Emitting
+// Emitting: written directly (building a yaml Document for a large file costs seconds and hundreds
+// of megabytes). Layout as sops writes it: block style, sequences indented under their key, a
+// mapping inside a sequence item starting on the dash line, no line folding.
 
-function scalarNode(doc: YAML.Document, v: TreeValue): YamlScalar {
-  const mk = (text: string, type?: YamlScalar.Type) => {
-    const s = doc.createNode(text) as YamlScalar;
-    if (type) s.type = type;
-    return s;
-  };
-  if (v === null) return mk('null', 'PLAIN');
-  if (typeof v === 'boolean') return mk(v ? 'true' : 'false', 'PLAIN');
+const INDICATOR_START = /^[,[\]{}#&*!|>'"%@`]|^[-?:](\s|$)|^(---|\.\.\.)/;
+const NEEDS_QUOTES = /: |:$| #|^\s|\s$|[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
+
+function isPlainSafe(s: string): boolean {
+  if (s === '' || INDICATOR_START.test(s) || NEEDS_QUOTES.test(s)) return false;
+  try {
+    return typeof resolvePlainScalar(s) === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** A YAML double-quoted scalar (JSON's escapes are valid YAML; a few more code points escaped). */
+function doubleQuoted(s: string): string {
+  return JSON.stringify(s).replace(/[\x7f-\x9f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A literal block (`|`, `|-`, `|+`) when the text allows one, as go-yaml chooses. */
+function literalBlock(s: string): { header: string; lines: string[] } | undefined {
+  if (!s.includes('\n') || /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\r]/.test(s)) return undefined;
+  let body = s;
+  let header = '|-';
+  if (body.endsWith('\n')) {
+    const stripped = body.replace(/\n+$/, '');
+    header = body.length - stripped.length === 1 ? '|' : '|+';
+    body = header === '|' ? stripped : body.slice(0, -1);
+  }
+  const lines = body.split('\n');
+  if (lines.some((l) => / $|\t$/.test(l)) || /^[ \t]/.test(lines[0] ?? '') || body === '') return undefined;
+  return { header, lines };
+}
+
+function scalarText(v: TreeValue): string | { header: string; lines: string[] } {
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'string' || v instanceof Uint8Array) {
     const s = typeof v === 'string' ? v : new TextDecoder().decode(v);
-    // Quote when the plain form would be read back as another type.
-    let ambiguous: boolean;
-    try {
-      ambiguous = typeof resolvePlainScalar(s) !== 'string';
-    } catch {
-      ambiguous = true;
-    }
-    if (ambiguous) return mk(s, 'QUOTE_DOUBLE');
-    return mk(s);
+    if (isPlainSafe(s)) return s;
+    return literalBlock(s) ?? doubleQuoted(s);
   }
   if (Array.isArray(v) || isBranch(v) || isComment(v)) throw new TypeError('not a scalar');
   switch (v.kind) {
-    case 'int': return mk(v.value.toString(), 'PLAIN');
+    case 'int': return v.value.toString();
     case 'float': {
       const x = v.value;
-      const text = Number.isNaN(x) ? '.nan' : x === Infinity ? '.inf' : x === -Infinity ? '-.inf' : formatFloatG(x);
-      return mk(text, 'PLAIN');
+      return Number.isNaN(x) ? '.nan' : x === Infinity ? '.inf' : x === -Infinity ? '-.inf' : formatFloatG(x);
     }
-    case 'time': return mk(v.value, 'PLAIN');
+    case 'time': return v.value;
   }
 }
 
-function joinComments(cs: Comment[]): string {
-  return cs.map((c) => c.value).join('\n');
-}
+const keyText = (k: string) => (isPlainSafe(k) ? k : doubleQuoted(k));
 
-function buildNode(doc: YAML.Document, v: TreeValue): YamlNode {
-  if (isBranch(v)) return buildMap(doc, v);
-  if (Array.isArray(v)) return buildSeq(doc, v);
-  return scalarNode(doc, v);
-}
-
-function appendComment(existing: string | null | undefined, text: string): string {
-  return existing ? `${existing}\n${text}` : text;
-}
-
-function buildMap(doc: YAML.Document, b: Branch): YAMLMap {
-  const map = doc.createNode({}) as YAMLMap;
-  let pending: Comment[] = [];
-  let lastValue: YamlNode | null = null;
-  for (const it of b.items) {
-    if (typeof it.key !== 'string') {
-      if (it.key.inline && lastValue && isScalar(lastValue) && pending.length === 0) lastValue.comment = appendComment(lastValue.comment, it.key.value);
-      else pending.push(it.key);
-      continue;
-    }
-    const k = scalarNode(doc, it.key);
-    if (pending.length) k.commentBefore = joinComments(pending);
-    pending = [];
-    const value = buildNode(doc, it.value);
-    map.items.push(doc.createPair(k, value));
-    lastValue = value;
+class YamlWriter {
+  readonly out: string[] = [];
+  private readonly indent: number;
+  /** True when the last line ends with a scalar, so an inline comment may follow it. */
+  private lastScalarLine = false;
+  constructor(indent: number) {
+    this.indent = Math.max(2, indent);
   }
-  if (pending.length) map.comment = joinComments(pending);
-  return map;
-}
 
-function buildSeq(doc: YAML.Document, xs: TreeValue[]): YAMLSeq {
-  const seq = doc.createNode([]) as YAMLSeq;
-  let pending: Comment[] = [];
-  let last: YamlNode | null = null;
-  for (const x of xs) {
-    if (isComment(x)) {
-      if (x.inline && last && isScalar(last) && pending.length === 0) last.comment = appendComment(last.comment, x.value);
-      else pending.push(x);
-      continue;
-    }
-    const n = buildNode(doc, x);
-    if (pending.length) n.commentBefore = joinComments(pending);
-    pending = [];
-    seq.items.push(n);
-    last = n;
+  private line(text: string, scalar = false): void {
+    this.out.push(text);
+    this.lastScalarLine = scalar;
   }
-  if (pending.length) seq.comment = joinComments(pending);
-  return seq;
-}
 
-const TO_STRING_OPTIONS = (indent: number): YAML.ToStringOptions => ({
-  indent,
-  indentSeq: true,
-  lineWidth: 0,
-  minContentWidth: 0,
-  singleQuote: false,
-  blockQuote: 'literal',
-  flowCollectionPadding: false,
-});
+  private comment(c: Comment, pad: string, lead: string | undefined): string | undefined {
+    if (c.inline && this.lastScalarLine && lead === undefined) {
+      this.out[this.out.length - 1] += ` #${c.value}`;
+      this.lastScalarLine = false;
+      return lead;
+    }
+    for (const l of c.value.split('\n')) {
+      if (lead !== undefined) {
+        this.line(`${lead}#${l}`);
+        lead = undefined;
+      } else this.line(`${pad}#${l}`);
+    }
+    return lead;
+  }
+
+  /** Writes `prefix` + a scalar (which may be a literal block whose lines are indented to `col`). */
+  private scalar(prefix: string, v: TreeValue, col: number): void {
+    const t = scalarText(v);
+    if (typeof t === 'string') return this.line(prefix + t, true);
+    this.line(prefix + t.header, true);
+    const pad = ' '.repeat(col);
+    for (const l of t.lines) this.out.push(l === '' ? '' : pad + l);
+    this.lastScalarLine = false;
+  }
+
+  /** `lead`, if given, replaces the indentation of the first line (a `- ` of a sequence item). */
+  map(b: Branch, col: number, lead?: string): void {
+    const pad = ' '.repeat(col);
+    for (const it of b.items) {
+      if (typeof it.key !== 'string') {
+        lead = this.comment(it.key, pad, lead);
+        continue;
+      }
+      const head = `${lead ?? pad}${keyText(it.key)}:`;
+      lead = undefined;
+      this.value(head, it.value, col);
+    }
+    if (lead !== undefined) this.line(`${lead}{}`);
+  }
+
+  private value(head: string, v: TreeValue, col: number): void {
+    if (isBranch(v)) {
+      if (!v.items.length) return this.line(`${head} {}`);
+      this.line(head);
+      return this.map(v, col + this.indent);
+    }
+    if (Array.isArray(v)) {
+      if (!v.length) return this.line(`${head} []`);
+      this.line(head);
+      return this.seq(v, col + this.indent);
+    }
+    this.scalar(`${head} `, v, col + this.indent);
+  }
+
+  seq(xs: TreeValue[], col: number, lead?: string): void {
+    const pad = ' '.repeat(col);
+    for (const x of xs) {
+      if (isComment(x)) {
+        lead = this.comment(x, pad, lead);
+        continue;
+      }
+      const dash = `${lead ?? pad}- `;
+      lead = undefined;
+      if (isBranch(x)) {
+        if (x.items.length) this.map(x, col + 2, dash);
+        else this.line(`${dash}{}`);
+      } else if (Array.isArray(x)) {
+        if (x.length) this.seq(x, col + 2, dash);
+        else this.line(`${dash}[]`);
+      } else this.scalar(dash, x, col + this.indent);
+    }
+    if (lead !== undefined) this.line(`${lead}[]`);
+  }
+}
 
 function emitBranch(b: Branch, indent: number): string {
-  const doc = new YAML.Document(null, { schema: 'failsafe' } as YAML.DocumentOptions & YAML.SchemaOptions);
-  doc.contents = buildMap(doc, b) as unknown as typeof doc.contents;
-  return doc.toString(TO_STRING_OPTIONS(indent));
+  if (b.items.length === 0) return '{}\n';
+  const w = new YamlWriter(indent);
+  w.map(b, 0);
+  return `${w.out.join('\n')}\n`;
 }
 
 export function emitYamlDocuments(docs: Document, indent = 4): string {
@@ -298,9 +346,16 @@ export function emitYamlDocuments(docs: Document, indent = 4): string {
 }
 
 export function emitYamlValue(v: TreeValue, indent = 4): string {
-  const doc = new YAML.Document(null, { schema: 'failsafe' } as YAML.DocumentOptions & YAML.SchemaOptions);
-  doc.contents = buildNode(doc, v) as unknown as typeof doc.contents;
-  return doc.toString(TO_STRING_OPTIONS(indent));
+  if (isBranch(v)) return emitBranch(v, indent);
+  const w = new YamlWriter(indent);
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]\n';
+    w.seq(v, 0);
+  } else {
+    const t = scalarText(v);
+    return typeof t === 'string' ? `${t}\n` : `${t.header}\n${t.lines.map((l) => (l ? `    ${l}` : l)).join('\n')}\n`;
+  }
+  return `${w.out.join('\n')}\n`;
 }
 
 export function createYamlStore(): Store {
