@@ -37,3 +37,15 @@ test('combine accepts arbitrary x coordinates and rejects duplicates', () => {
   assert.throws(() => split(secret, 2, 3), /less than threshold/);
   assert.throws(() => split(secret, 3, 1), /at least 2/);
 });
+
+test('shares interoperate with the independent shamir-secret-sharing package (Vault layout)', async () => {
+  const other = await import('shamir-secret-sharing');
+  const secret = new Uint8Array(randomBytes(32));
+  // Ours → theirs.
+  const ours = split(secret, 4, 3);
+  assert.deepEqual(await other.combine([ours[3]!, ours[0]!, ours[2]!]), secret);
+  // Theirs (random x coordinates) → ours.
+  const theirs = await other.split(secret, 5, 3);
+  assert.equal(theirs[0]!.length, 33);
+  assert.deepEqual(combine([theirs[1]!, theirs[4]!, theirs[2]!]), secret);
+});
