@@ -118,9 +118,9 @@ function buildProgram(io: SopsIo, result: { code: number }): Command {
     .description('Print {"encrypted":true} or {"encrypted":false}')
     .action(act((file, opts) => runFilestatus(io, file as string, opts as never)));
 
-  addCommon(program.command('diff').argument('<file>').argument('[other]'))
-    .description('Print a file decrypted (git textconv driver); with two files, a unified diff of their plaintext')
-    .action(act((file, other, opts) => runDiff(io, file as string, other as string | undefined, opts as never)));
+  addCommon(program.command('diff').argument('<file>'))
+    .description('Print a file decrypted, or as is when it is not encrypted (git textconv driver)')
+    .action(act((file, opts) => runDiff(io, file as string, opts as never)));
 
   addCommon(program.command('merge').argument('<base>', '%O').argument('<ours>', '%A (result written here)').argument('<theirs>', '%B').argument('[path]', '%P, for the format'))
     .description('git merge driver: decrypt all three versions, 3-way merge the trees, re-encrypt with a fresh MAC')
@@ -144,7 +144,8 @@ export async function runSops(argv: string[], io: SopsIo): Promise<number> {
     return result.code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      if (err.code === 'commander.help') return 1; // usage shown because no command was given
       io.stderr(formatError(new SopsError(1, err.message.replace(/^error: /, ''), { hints: ['run "coffer sops --help" for usage'] })));
       return err.exitCode === 0 ? 1 : err.exitCode;
     }

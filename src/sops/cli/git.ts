@@ -8,7 +8,7 @@
 //                  marks the file as conflicted and leaves the encrypted "ours" version in place.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { ExitCode, MacMismatchError, SopsError } from '../errors.js';
+import { MacMismatchError } from '../errors.js';
 import { type Format, formatFromPath, isFormat, sniffEncryptedFormat } from '../formats/index.js';
 import { mergeDocuments } from '../merge.js';
 import { type DecryptedFile, type EncryptedFile, decryptFile, loadEncrypted, sealDocument } from '../sops-file.js';
@@ -23,12 +23,7 @@ function hasSopsMetadata(bytes: Uint8Array, format: Format): boolean {
   }
 }
 
-export async function runDiff(io: SopsIo, file: string, other: string | undefined, opts: CommonOptions): Promise<number> {
-  if (other !== undefined) {
-    throw new SopsError(ExitCode.generic, 'coffer sops diff takes one file (it is a git textconv driver)', {
-      hints: ['configure it with `git config diff.sopsdiffer.textconv "coffer sops diff"` and let git compare'],
-    });
-  }
+export async function runDiff(io: SopsIo, file: string, opts: CommonOptions): Promise<number> {
   const bytes = await readInput(io, file);
   let format: Format = isFormat(opts.inputType) ? opts.inputType : formatFromPath(file);
   if (!hasSopsMetadata(bytes, format)) {
