@@ -47,10 +47,11 @@ export function apiPathFromUrl(rawUrl: string): { path: string; query: URLSearch
   return { path, query };
 }
 
-function serialise(resp: ApiResponse): { status: number; headers: Record<string, string>; body: Buffer | string } {
-  if (resp.raw) return { status: resp.status, headers: { 'Content-Type': resp.raw.contentType, 'Cache-Control': 'no-store', ...resp.headers }, body: Buffer.from(resp.raw.body) };
-  const body = resp.json === undefined ? '' : JSON.stringify(resp.json);
-  return { status: resp.status, headers: { ...JSON_HEADERS, ...resp.headers }, body };
+/** One buffer with an explicit Content-Length: the response goes out in one write, not as chunks. */
+function serialise(resp: ApiResponse): { status: number; headers: Record<string, string>; body: Buffer } {
+  const body = resp.raw ? Buffer.from(resp.raw.body) : Buffer.from(resp.json === undefined ? '' : JSON.stringify(resp.json));
+  const base = resp.raw ? { 'Content-Type': resp.raw.contentType, 'Cache-Control': 'no-store' } : JSON_HEADERS;
+  return { status: resp.status, headers: { ...base, ...resp.headers, 'Content-Length': String(body.length) }, body };
 }
 
 export interface RunningServer {
