@@ -21,6 +21,7 @@ import {
   sopsInt,
   sopsTime,
 } from '../tree.js';
+import { fastParseYaml } from './yaml-fast.js';
 import { type EmitOptions, type MetaObject, type Store, extractTreeMetadata, metaToTree, utf8Decode, utf8Encode } from './store.js';
 
 const INT64_MIN = -(2n ** 63n);
@@ -86,7 +87,8 @@ function convertScalar(node: YamlScalar): TreeValue {
 function commentLines(text: string | null | undefined, inline = false): Comment[] {
   if (text === null || text === undefined) return [];
   // A blank line between comment lines shows up as an empty line: it is layout, not a comment.
-  return text.split('\n').filter((l) => l !== '').map((l) => comment(l, inline));
+  // The yaml package reports a bare `#` line as " "; sops keeps it as an empty comment.
+  return text.split('\n').filter((l) => l !== '').map((l) => comment(l === ' ' ? '' : l, inline));
 }
 
 function keyString(node: unknown, doc: YAML.Document): string {
@@ -157,7 +159,13 @@ function convertSeq(seq: YAMLSeq, doc: YAML.Document, depth: number): TreeValue[
   return out;
 }
 
+/** Parses YAML: the fast block-style parser when it applies, else the full `yaml` package. */
 export function parseYamlDocuments(text: string): Document {
+  return fastParseYaml(text, { resolvePlain: resolvePlainScalar }) ?? parseYamlDocumentsFull(text);
+}
+
+/** The full parser path (every YAML feature), through the `yaml` package. */
+export function parseYamlDocumentsFull(text: string): Document {
   const docs = YAML.parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, merge: false, prettyErrors: true, maxAliasCount: -1 } as YAML.ParseOptions & YAML.DocumentOptions & YAML.SchemaOptions);
   if (!Array.isArray(docs)) {
     // An empty stream gives an EmptyStream object.
