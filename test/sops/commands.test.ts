@@ -342,3 +342,15 @@ test('mac_only_encrypted and encrypted_suffix are honoured and round-trip', asyn
   write('m.enc.yaml', r.stdout.replace('name: clear', 'name: other'));
   assert.equal((await run(['decrypt', 'm.enc.yaml'])).code, 0);
 });
+
+test('edit: Ctrl+C (SIGINT) while the editor runs belongs to the editor; the edit still completes', async () => {
+  const { cli } = await import('./helpers.js');
+  write('sig.yaml', 'v: before\n');
+  assert.equal((await run(['encrypt', '-i', '--age', alice.recipient, 'sig.yaml'])).code, 0);
+  const editor = join(dir, 'sig-editor.sh');
+  writeFileSync(editor, '#!/bin/sh\nkill -INT $PPID\nsleep 0.2\nsed -i "s/before/after/" "$1"\n');
+  chmodSync(editor, 0o755);
+  const r = cli(['edit', 'sig.yaml'], { env: { ...env, EDITOR: editor }, cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await run(['decrypt', 'sig.yaml'])).stdout, 'v: after\n');
+});

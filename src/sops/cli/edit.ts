@@ -50,11 +50,17 @@ function runEditor(cmd: string[], file: string, env: NodeJS.ProcessEnv): Promise
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-/** A private temporary directory removed on exit and on termination signals. */
-export function createPrivateTempDir(prefix: string, base = tmpdir()): { dir: string; cleanup: () => void } {
+/**
+ * A private temporary directory removed on exit and on the given termination signals (after
+ * cleaning up, the signal is re-raised so the exit status says what happened).
+ */
+export function createPrivateTempDir(
+  prefix: string,
+  base = tmpdir(),
+  signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'],
+): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(base, prefix));
   let done = false;
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   const onSignal = (sig: NodeJS.Signals) => {
     cleanup();
     process.kill(process.pid, sig);
@@ -104,7 +110,11 @@ export async function runEdit(io: SopsIo, file: string, opts: EditOptions): Prom
   }
 
   const editor = editorCommand(io);
-  const tmp = createPrivateTempDir('coffer-sops-edit-');
+  // Ctrl+C belongs to the editor (vim uses it): like git, ignore SIGINT while it runs, but clean
+  // up on SIGTERM/SIGHUP.
+  const tmp = createPrivateTempDir('coffer-sops-edit-', tmpdir(), ['SIGTERM', 'SIGHUP']);
+  const ignoreInt = () => {};
+  process.on('SIGINT', ignoreInt);
   try {
     const tmpFile = join(tmp.dir, basename(abs));
     writeFileSync(tmpFile, plainBytes, { mode: 0o600, flag: 'wx' });
@@ -136,6 +146,7 @@ export async function runEdit(io: SopsIo, file: string, opts: EditOptions): Prom
       await io.readLine?.();
     }
   } finally {
+    process.removeListener('SIGINT', ignoreInt);
     tmp.cleanup();
   }
 }

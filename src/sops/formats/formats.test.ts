@@ -64,3 +64,11 @@ test('format detection by extension and by content', () => {
   assert.equal(sniffEncryptedFormat(enc('{"a": 1}')), 'json');
   assert.equal(sniffEncryptedFormat(enc('a: 1\n')), 'yaml');
 });
+
+test('INI: keys outside any section (DEFAULT) are written first, without a header', () => {
+  const s = createIniStore();
+  const doc = [branch([{ key: 'sec', value: branch([{ key: 'a', value: '1' }]) }, { key: 'DEFAULT', value: branch([{ key: 'top', value: 'x' }]) }])];
+  const text = dec(s.emit(doc));
+  assert.equal(text, 'top = x\n\n[sec]\na = 1\n');
+  assert.deepEqual(s.parse(enc(text))[0]!.items.map((i) => i.key), ['DEFAULT', 'sec']);
+});

@@ -119,7 +119,9 @@ function emitSection(name: string, b: Branch, withHeader: boolean): string {
 export function createIniStore(): Store {
   const toSections = (doc: Document): string[] => {
     const out: string[] = [];
-    for (const it of doc[0]?.items ?? []) {
+    // Keys of the DEFAULT section have no header, so they must come before any other section.
+    const items = [...(doc[0]?.items ?? [])].sort((a, b) => Number(b.key === DEFAULT_SECTION) - Number(a.key === DEFAULT_SECTION));
+    for (const it of items) {
       if (isComment(it.key)) continue;
       if (!isBranch(it.value)) {
         throw new SopsError(ExitCode.errorDumpingTree, `Error dumping file: ini files need sections; top-level key ${it.key} is not a mapping`);
