@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createScanner, fingerprintOf } from './engine.js';
+import { ASSIGNMENT_GATE, assignmentFollows, createScanner, fingerprintOf } from './engine.js';
 import { loadDefaultConfig, parseConfig } from './rules/loader.js';
 import { createRng, githubStyleBody, randomPassword } from '../../test/scan/token-gen.js';
 
@@ -109,6 +109,23 @@ gate = '''${gate}'''
     assert.deepEqual(createScanner(rules('\\w*\\s*=')).scanFragment({ path: 'x', text }).map((f) => [f.ruleId, f.line, f.column]), [['tok', 1, 27]]);
     // A gate no hit passes leaves the rule's regex unrun (which is why a gate must be implied by the regex).
     assert.deepEqual(createScanner(rules('\\s*:')).scanFragment({ path: 'x', text }), []);
+  });
+
+  it('tests the assignment gate in code exactly as the regex does', () => {
+    const re = new RegExp(ASSIGNMENT_GATE, 'y');
+    const alphabet = ['a', 'Z', '9', '_', '-', '.', "'", '"', ' ', '\t', '\n', '\u00a0', '\u2003', ':', '=', '>', '(', 'é'];
+    const r = createRng(11);
+    for (let n = 0; n < 20000; n++) {
+      let s = '';
+      const len = Math.floor(r() * 30);
+      for (let i = 0; i < len; i++) s += alphabet[Math.floor(r() * (r() < 0.5 ? 5 : alphabet.length))]!;
+      const at = Math.floor(r() * (s.length + 1));
+      re.lastIndex = at;
+      assert.equal(assignmentFollows(s, at), re.test(s), JSON.stringify([s, at]));
+    }
+    assert.equal(assignmentFollows('password = x', 8), true);
+    assert.equal(assignmentFollows('passwordIsRequired()', 8), false);
+    assert.equal(assignmentFollows(`token${'x'.repeat(21)}=1`, 5), false);
   });
 
   it('gives the same findings with the built-in gates as without them', () => {

@@ -20,6 +20,8 @@ interface CompiledRule {
   re?: RegExp;
   /** Sticky regex tested right after each keyword hit; a hit that fails it opens no window. */
   gate?: RegExp;
+  /** The same test in plain code, for the gate most rules use (see ASSIGNMENT_GATE). */
+  gateFn?: (text: string, at: number) => boolean;
   pathRe?: RegExp;
   secretGroup?: number;
   entropy?: number;
@@ -65,13 +67,52 @@ function compileRule(rule: RuleConfig, index: number): CompiledRule {
     hasKeywords: rule.keywords.length > 0,
   };
   if (rule.regex !== undefined) c.re = compileRegex(rule.regex, 'g');
-  if (rule.gate !== undefined && c.re !== undefined) c.gate = compileRegex(rule.gate, 'y');
+  if (rule.gate !== undefined && c.re !== undefined) {
+    if (rule.gate === ASSIGNMENT_GATE) c.gateFn = assignmentFollows;
+    else c.gate = compileRegex(rule.gate, 'y');
+  }
   if (rule.path !== undefined) c.pathRe = compileRegex(rule.path);
   if (rule.secretGroup !== undefined) c.secretGroup = rule.secretGroup;
   if (rule.entropy !== undefined) c.entropy = rule.entropy;
   if (rule.checksum !== undefined) c.checksum = rule.checksum;
   if (rule.required !== undefined) c.required = rule.required;
   return c;
+}
+
+/**
+ * The gate of the generic assignment rules: an identifier tail, an optional closing quote, a little
+ * space, then `:` or `=`. It is tested at millions of keyword hits in keyword-dense code, so it is
+ * also written out as code (assignmentFollows, equivalent: the character sets of consecutive parts
+ * are disjoint, so greedy matching needs no backtracking).
+ */
+export const ASSIGNMENT_GATE = String.raw`[\w\-]{0,20}['"]?\s{0,3}[:=]`;
+
+/** Characters matched by `\s` (ECMAScript WhiteSpace and LineTerminator). */
+function isRegexSpace(c: number): boolean {
+  if (c === 32 || (c >= 9 && c <= 13)) return true;
+  if (c < 160) return false;
+  return c === 160 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+export function assignmentFollows(text: string, at: number): boolean {
+  const len = text.length;
+  let i = at;
+  const wordEnd = Math.min(len, at + 20);
+  for (; i < wordEnd; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45)) break;
+  }
+  if (i >= len) return false;
+  let c = text.charCodeAt(i);
+  if (c === 39 || c === 34) {
+    if (++i >= len) return false;
+    c = text.charCodeAt(i);
+  }
+  for (let k = 0; k < 3 && isRegexSpace(c); k++) {
+    if (++i >= len) return false;
+    c = text.charCodeAt(i);
+  }
+  return c === 58 || c === 61;
 }
 
 function upperBound(arr: number[], x: number): number {
@@ -119,16 +160,22 @@ export function createScanner(config: ScanConfig): Scanner {
       if (!keywordRules[k]!.includes(i)) keywordRules[k]!.push(i);
     }
   });
-  const matcher = createKeywordMatcher([...keywordIndex.keys()]);
-  const { delta, classOfUnit, shift, states } = matcher.tables;
-  // Rules triggered by each automaton state, computed once (the scan loop only indexes this array).
-  const stateRules: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(states);
-  for (let st = 0; st < states; st++) {
-    const kws = matcher.keywordsAt(st);
-    if (kws.length === 0) continue;
-    const set = new Set<number>();
-    for (const k of kws) for (const r of keywordRules[k]!) set.add(r);
-    stateRules[st] = Int32Array.from(set);
+  // Built on first use: a scanner that only answers path questions (the main thread when workers do
+  // the scanning) never pays for the automaton.
+  let automaton: { delta: Int32Array; classOfUnit: Uint8Array; shift: number; stateRules: (Int32Array | undefined)[] } | undefined;
+  function buildAutomaton(): NonNullable<typeof automaton> {
+    const matcher = createKeywordMatcher([...keywordIndex.keys()]);
+    const { delta, classOfUnit, shift, states } = matcher.tables;
+    // Rules triggered by each automaton state, computed once (the scan loop only indexes this array).
+    const stateRules: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(states);
+    for (let st = 0; st < states; st++) {
+      const kws = matcher.keywordsAt(st);
+      if (kws.length === 0) continue;
+      const set = new Set<number>();
+      for (const k of kws) for (const r of keywordRules[k]!) set.add(r);
+      stateRules[st] = Int32Array.from(set);
+    }
+    return { delta, classOfUnit, shift, stateRules };
   }
   const alwaysRun = rules.filter((r) => r.re !== undefined && !r.hasKeywords).map((r) => r.index);
   const pathOnly = rules.filter((r) => r.re === undefined && r.pathRe !== undefined);
@@ -158,6 +205,8 @@ export function createScanner(config: ScanConfig): Scanner {
    * indexOf/lastIndexOf and shared by every rule (and every later hit on that line).
    */
   function collectWindows(text: string): void {
+    automaton ??= buildAutomaton();
+    const { delta, classOfUnit, shift, stateRules } = automaton;
     const len = text.length;
     let lineS = 0, lineE = -1; // [lineS, lineE): the line holding the last hit ('\n' at lineE or EOF)
     let s = 0;
@@ -172,10 +221,15 @@ export function createScanner(config: ScanConfig): Scanner {
         const last = winEnd[r]!;
         if (end <= last) continue; // inside the rule's current window
         const rule = rules[r]!;
-        const gate = rule.gate;
-        if (gate !== undefined) {
-          gate.lastIndex = end;
-          if (!gate.test(text)) continue;
+        const gateFn = rule.gateFn;
+        if (gateFn !== undefined) {
+          if (!gateFn(text, end)) continue;
+        } else {
+          const gate = rule.gate;
+          if (gate !== undefined) {
+            gate.lastIndex = end;
+            if (!gate.test(text)) continue;
+          }
         }
         let ws: number, we: number;
         if (rule.window === 0) {
@@ -287,6 +341,9 @@ export function createScanner(config: ScanConfig): Scanner {
     else for (let g = 1; g < m.length && secret === undefined; g++) if (m[g]) secret = m[g];
     if (!secret) secret = m[0];
     if (secret.length < rule.minLength) return undefined;
+    // Without a checksum every failed check means "no candidate", so the cheapest one goes first (on
+    // keyword-dense code most generic matches are identifiers with a single character class).
+    if (rule.generic && rule.checksum === undefined && charClassCount(secret) < 2) return undefined;
     const entropy = shannonEntropy(secret);
     if (rule.entropy !== undefined && !(entropy > rule.entropy)) return undefined;
     if (rule.checksum !== undefined && !runChecksum(rule.checksum, secret)) return 'vetoed';

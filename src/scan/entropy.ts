@@ -3,18 +3,20 @@
 // code identifiers usually stay under 3.5.
 
 const counts = new Uint32Array(65536);
+const seen = new Uint16Array(65536); // distinct code units in first-seen order (no allocation per call)
 
 export function shannonEntropy(value: string): number {
   const n = value.length;
   if (n === 0) return 0;
-  const seen: number[] = [];
+  let distinct = 0;
   for (let i = 0; i < n; i++) {
     const c = value.charCodeAt(i);
-    if (counts[c] === 0) seen.push(c);
+    if (counts[c] === 0) seen[distinct++] = c;
     counts[c]!++;
   }
   let h = 0;
-  for (const c of seen) {
+  for (let j = 0; j < distinct; j++) {
+    const c = seen[j]!;
     const p = counts[c]! / n;
     h -= p * Math.log2(p);
     counts[c] = 0;

@@ -89,10 +89,29 @@ export function createKeywordMatcher(keywordList: readonly string[]): KeywordMat
       }
     }
   }
-  const delta = new Int32Array(n * width);
-  for (let i = 0; i < delta.length; i++) {
-    const target = next0[i]!;
-    delta[i] = (target << shift) | (outputs[target]!.length > 0 ? 1 : 0);
+  // Renumber states breadth-first so that the shallow states, where the scan spends nearly all its
+  // time, sit together at the start of the table (fewer cache misses on keyword-dense text).
+  const order = [0];
+  const newId = new Int32Array(n).fill(-1);
+  newId[0] = 0;
+  for (let qi = 0; qi < order.length; qi++) {
+    const s = order[qi]!;
+    for (let k = 0; k < width; k++) {
+      const t = next0[(s << shift) + k]!;
+      if (newId[t] === -1) {
+        newId[t] = order.length;
+        order.push(t);
+      }
+    }
+  }
+  const delta = new Int32Array(order.length * width);
+  const outputsById: number[][] = order.map((old) => outputs[old]!);
+  for (let id = 0; id < order.length; id++) {
+    const old = order[id]!;
+    for (let k = 0; k < width; k++) {
+      const target = next0[(old << shift) + k]!;
+      delta[(id << shift) + k] = (newId[target]! << shift) | (outputs[target]!.length > 0 ? 1 : 0);
+    }
   }
   // Every UTF-16 code unit maps to a class; non-ASCII ones to 0.
   const classOfUnit = new Uint8Array(65536);
@@ -110,9 +129,9 @@ export function createKeywordMatcher(keywordList: readonly string[]): KeywordMat
 
   return {
     size: keywords.length,
-    tables: { delta, classOfUnit, shift, states: n },
+    tables: { delta, classOfUnit, shift, states: order.length },
     scan,
-    keywordsAt: (state) => outputs[state] ?? [],
+    keywordsAt: (state) => outputsById[state] ?? [],
     test(text) {
       let s = 0;
       for (let i = 0; i < text.length; i++) {

@@ -1,6 +1,6 @@
 // Directory source: walks a tree (honouring .gitignore files at every level), and reads files for
 // scanning, skipping binaries and files over the size limit — and saying which.
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { SkippedFile } from '../types.js';
@@ -102,21 +102,44 @@ export function listFiles(opts: WalkOptions): { files: string[]; skipped: Skippe
 
 export type ReadResult = { text: string; size: number } | { skipped: SkippedFile };
 
-/** Reads one file for scanning, or says why it is skipped (binary, too large, unreadable). */
+/** Scratch buffer reused across reads in this thread (files are decoded to a string right away). */
+let scratch = Buffer.allocUnsafe(1 << 20);
+
+/**
+ * Reads one file for scanning, or says why it is skipped (binary, too large, unreadable). One open,
+ * one fstat and the reads: the size limit is checked before any content is read, the binary sniff
+ * looks at the first 8,000 bytes of what was read.
+ */
 export function readForScan(abs: string, rel: string, maxSize: number): ReadResult {
   let fd: number | undefined;
   try {
-    const st = statSync(abs);
-    if (st.size > maxSize) return { skipped: { path: rel, reason: 'too-large', size: st.size } };
-    fd = openSync(abs, 'r');
-    const head = Buffer.allocUnsafe(Math.min(BINARY_SNIFF, st.size));
-    const n = head.length > 0 ? readSync(fd, head, 0, head.length, 0) : 0;
-    if (head.subarray(0, n).includes(0)) return { skipped: { path: rel, reason: 'binary', size: st.size } };
-    closeSync(fd);
-    fd = undefined;
-    const buf = readFileSync(abs);
-    if (buf.length > maxSize) return { skipped: { path: rel, reason: 'too-large', size: buf.length } };
-    return { text: buf.toString('utf8'), size: buf.length };
+    try {
+      fd = openSync(abs, 'r');
+    } catch (err) {
+      // Not readable: a file over the limit is still reported as too large (no need to read it).
+      const st = statSync(abs);
+      if (st.size > maxSize) return { skipped: { path: rel, reason: 'too-large', size: st.size } };
+      throw err;
+    }
+    const size = fstatSync(fd).size;
+    if (size > maxSize) return { skipped: { path: rel, reason: 'too-large', size } };
+    if (scratch.length < size + 1) scratch = Buffer.allocUnsafe(Math.max(size + 1, scratch.length * 2));
+    // Read to EOF (the file may have changed since fstat); one byte of headroom detects growth.
+    let n = 0;
+    for (;;) {
+      if (n === scratch.length) {
+        if (n > maxSize) break;
+        const bigger = Buffer.allocUnsafe(scratch.length * 2);
+        scratch.copy(bigger, 0, 0, n);
+        scratch = bigger;
+      }
+      const got = readSync(fd, scratch, n, scratch.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    if (scratch.subarray(0, Math.min(BINARY_SNIFF, n)).includes(0)) return { skipped: { path: rel, reason: 'binary', size: Math.max(size, n) } };
+    if (n > maxSize) return { skipped: { path: rel, reason: 'too-large', size: n } };
+    return { text: scratch.toString('utf8', 0, n), size: n };
   } catch (err) {
     return { skipped: { path: rel, reason: 'unreadable', detail: (err as Error).message } };
   } finally {
