@@ -204,69 +204,92 @@ export function createScanner(config: ScanConfig): Scanner {
    * text order, so windows merge as they are produced. The hit's line is found once with
    * indexOf/lastIndexOf and shared by every rule (and every later hit on that line).
    */
-  function collectWindows(text: string): void {
+  // The line holding the last keyword hit, [lineS, lineE) ('\n' at lineE or end of text); reset per
+  // fragment by collectWindows.
+  let lineS = 0, lineE = -1;
+
+  /** A keyword hit ending just after index i: opens or extends the windows of the state's rules. */
+  function onHit(text: string, i: number, list: Int32Array): void {
+    const len = text.length;
+    const end = i + 1;
+    for (let j = 0; j < list.length; j++) {
+      const r = list[j]!;
+      const last = winEnd[r]!;
+      if (end <= last) continue; // inside the rule's current window
+      const rule = rules[r]!;
+      const gateFn = rule.gateFn;
+      if (gateFn !== undefined) {
+        if (!gateFn(text, end)) continue;
+      } else {
+        const gate = rule.gate;
+        if (gate !== undefined) {
+          gate.lastIndex = end;
+          if (!gate.test(text)) continue;
+        }
+      }
+      let ws: number, we: number;
+      if (rule.window === 0) {
+        if (i >= lineE) {
+          // i > the cached line's end: a new line. Both scans stay between the previous line and
+          // the next newline, so over a fragment they cover each character at most once.
+          lineS = text.lastIndexOf('\n', i) + 1;
+          lineE = text.indexOf('\n', end);
+          if (lineE === -1) lineE = len;
+        }
+        ws = end - LINE_CAP > lineS ? end - LINE_CAP : lineS;
+        we = end + LINE_CAP < lineE ? end + LINE_CAP : lineE;
+      } else {
+        const a = Math.max(0, end - rule.window);
+        const b = Math.min(len, end + rule.window);
+        ws = a;
+        const wsMin = Math.max(0, a - LINE_CAP);
+        while (ws > wsMin && text.charCodeAt(ws - 1) !== 10) ws--;
+        we = b;
+        const weMax = Math.min(len, b + LINE_CAP);
+        while (we < weMax && text.charCodeAt(we) !== 10) we++;
+      }
+      const w = windowsOf[r];
+      if (w === undefined) {
+        windowsOf[r] = [ws, we];
+        touched.push(r);
+      } else if (ws <= last) w[w.length - 1] = we;
+      else w.push(ws, we);
+      winEnd[r] = we;
+    }
+  }
+
+  /**
+   * The keyword automaton over the text, inlined (no callback per character). `bytes`, when given,
+   * are the file's bytes with one byte per UTF-16 unit of `text` (the decoder produced exactly as many
+   * units as bytes, so offsets agree): reading a byte array is faster than charCodeAt.
+   */
+  function collectWindows(text: string, bytes?: Uint8Array): void {
     automaton ??= buildAutomaton();
     const { delta, classOfUnit, shift, stateRules } = automaton;
     const len = text.length;
-    let lineS = 0, lineE = -1; // [lineS, lineE): the line holding the last hit ('\n' at lineE or EOF)
+    lineS = 0;
+    lineE = -1;
     let s = 0;
-    for (let i = 0; i < len; i++) {
-      const v = delta[s + classOfUnit[text.charCodeAt(i)]!]!;
-      s = v & ~1;
-      if ((v & 1) === 0) continue;
-      const list = stateRules[s >> shift]!;
-      const end = i + 1;
-      for (let j = 0; j < list.length; j++) {
-        const r = list[j]!;
-        const last = winEnd[r]!;
-        if (end <= last) continue; // inside the rule's current window
-        const rule = rules[r]!;
-        const gateFn = rule.gateFn;
-        if (gateFn !== undefined) {
-          if (!gateFn(text, end)) continue;
-        } else {
-          const gate = rule.gate;
-          if (gate !== undefined) {
-            gate.lastIndex = end;
-            if (!gate.test(text)) continue;
-          }
-        }
-        let ws: number, we: number;
-        if (rule.window === 0) {
-          if (i >= lineE) {
-            // i > the cached line's end: a new line. Both scans stay between the previous line and
-            // the next newline, so over a fragment they cover each character at most once.
-            lineS = text.lastIndexOf('\n', i) + 1;
-            lineE = text.indexOf('\n', end);
-            if (lineE === -1) lineE = len;
-          }
-          ws = end - LINE_CAP > lineS ? end - LINE_CAP : lineS;
-          we = end + LINE_CAP < lineE ? end + LINE_CAP : lineE;
-        } else {
-          const a = Math.max(0, end - rule.window);
-          const b = Math.min(len, end + rule.window);
-          ws = a;
-          const wsMin = Math.max(0, a - LINE_CAP);
-          while (ws > wsMin && text.charCodeAt(ws - 1) !== 10) ws--;
-          we = b;
-          const weMax = Math.min(len, b + LINE_CAP);
-          while (we < weMax && text.charCodeAt(we) !== 10) we++;
-        }
-        const w = windowsOf[r];
-        if (w === undefined) {
-          windowsOf[r] = [ws, we];
-          touched.push(r);
-        } else if (ws <= last) w[w.length - 1] = we;
-        else w.push(ws, we);
-        winEnd[r] = we;
+    if (bytes !== undefined && bytes.length === len) {
+      for (let i = 0; i < len; i++) {
+        const v = delta[s + classOfUnit[bytes[i]!]!]!;
+        s = v & ~1;
+        if ((v & 1) !== 0) onHit(text, i, stateRules[s >> shift]!);
+      }
+    } else {
+      for (let i = 0; i < len; i++) {
+        const v = delta[s + classOfUnit[text.charCodeAt(i)]!]!;
+        s = v & ~1;
+        if ((v & 1) !== 0) onHit(text, i, stateRules[s >> shift]!);
       }
     }
   }
 
+
   function scanFragment(fragment: Fragment): Finding[] {
     const text = fragment.text;
     if (text.length === 0) return [];
-    collectWindows(text);
+    collectWindows(text, fragment.bytes);
     for (const r of alwaysRun) {
       if (winEnd[r] === -1) touched.push(r);
       winEnd[r] = text.length;
@@ -335,25 +358,48 @@ export function createScanner(config: ScanConfig): Scanner {
     return finalists.map((c) => toFinding(c, fragment, text, lineStarts!, lineEnd, lineOf));
   }
 
+  /**
+   * Verdicts on secret values, per rule: every check below depends only on the rule and the value,
+   * and the same values recur (a settings reference, a docs URL assigned to `token` in every file).
+   * -1 = not a candidate, -2 = failed the rule's checksum (veto), otherwise the value's entropy.
+   */
+  const verdicts: (Map<string, number> | undefined)[] = new Array<Map<string, number> | undefined>(rules.length);
+  const VERDICT_CACHE_MAX = 4096;
+
+  function judge(rule: CompiledRule, secret: string): number {
+    // Without a checksum every failed check means "no candidate", so the cheapest one goes first (on
+    // keyword-dense code many generic matches are identifiers with a single character class).
+    if (rule.generic && rule.checksum === undefined && charClassCount(secret) < 2) return -1;
+    const entropy = shannonEntropy(secret);
+    if (rule.entropy !== undefined && !(entropy > rule.entropy)) return -1;
+    if (rule.checksum !== undefined && !runChecksum(rule.checksum, secret)) return -2;
+    if (isPlaceholder(secret)) return -1;
+    if (rule.generic && (looksLikeNonSecretValue(secret) || charClassCount(secret) < 2)) return -1;
+    return entropy;
+  }
+
   function candidateOf(rule: CompiledRule, m: RegExpExecArray, offset: number, lineOf: (i: number) => number): Candidate | 'vetoed' | undefined {
     let secret: string | undefined;
     if (rule.secretGroup !== undefined) secret = m[rule.secretGroup];
     else for (let g = 1; g < m.length && secret === undefined; g++) if (m[g]) secret = m[g];
     if (!secret) secret = m[0];
     if (secret.length < rule.minLength) return undefined;
-    // Without a checksum every failed check means "no candidate", so the cheapest one goes first (on
-    // keyword-dense code most generic matches are identifiers with a single character class).
-    if (rule.generic && rule.checksum === undefined && charClassCount(secret) < 2) return undefined;
-    const entropy = shannonEntropy(secret);
-    if (rule.entropy !== undefined && !(entropy > rule.entropy)) return undefined;
-    if (rule.checksum !== undefined && !runChecksum(rule.checksum, secret)) return 'vetoed';
-    if (isPlaceholder(secret)) return undefined;
-    if (rule.generic && (looksLikeNonSecretValue(secret) || charClassCount(secret) < 2)) return undefined;
+    let cache = verdicts[rule.index];
+    if (cache === undefined) verdicts[rule.index] = cache = new Map();
+    let entropy = cache.get(secret);
+    if (entropy === undefined) {
+      entropy = judge(rule, secret);
+      if (cache.size >= VERDICT_CACHE_MAX) cache.clear();
+      cache.set(secret, entropy);
+    }
+    if (entropy === -1) return undefined;
+    if (entropy === -2) return 'vetoed';
     const matchStart = offset + m.index;
     const rel = m[0].indexOf(secret);
     const start = matchStart + (rel < 0 ? 0 : rel);
     return { rule, start, end: start + secret.length, matchStart, secret, match: m[0], entropy, line: lineOf(start) };
   }
+
 
   function applyRequired(cands: Candidate[]): Candidate[] {
     if (!cands.some((c) => c.rule.required)) return cands;

@@ -79,6 +79,11 @@ export interface CommitInfo {
 export interface Fragment {
   path: string;
   text: string;
+  /**
+   * Optional: the bytes `text` was decoded from, used only when there are exactly as many bytes as
+   * UTF-16 units in `text` (e.g. ASCII), so byte offsets are text offsets. Read during the call only.
+   */
+  bytes?: Uint8Array;
   /** For diff fragments: real line number of each line of `text` (0-based index → 1-based line). */
   lineMap?: number[];
   commit?: CommitInfo;

@@ -100,7 +100,8 @@ export function listFiles(opts: WalkOptions): { files: string[]; skipped: Skippe
   return { files, skipped };
 }
 
-export type ReadResult = { text: string; size: number } | { skipped: SkippedFile };
+/** `bytes` is a view of a reused buffer: valid until the next read in this thread. */
+export type ReadResult = { text: string; size: number; bytes: Uint8Array } | { skipped: SkippedFile };
 
 /** Scratch buffer reused across reads in this thread (files are decoded to a string right away). */
 let scratch = Buffer.allocUnsafe(1 << 20);
@@ -139,7 +140,7 @@ export function readForScan(abs: string, rel: string, maxSize: number): ReadResu
     }
     if (scratch.subarray(0, Math.min(BINARY_SNIFF, n)).includes(0)) return { skipped: { path: rel, reason: 'binary', size: Math.max(size, n) } };
     if (n > maxSize) return { skipped: { path: rel, reason: 'too-large', size: n } };
-    return { text: scratch.toString('utf8', 0, n), size: n };
+    return { text: scratch.toString('utf8', 0, n), size: n, bytes: scratch.subarray(0, n) };
   } catch (err) {
     return { skipped: { path: rel, reason: 'unreadable', detail: (err as Error).message } };
   } finally {
@@ -174,7 +175,7 @@ export function scanFileList(
     }
     out.files++;
     out.bytes += r.size;
-    const found = scanner.scanFragment({ path: rel, text: r.text });
+    const found = scanner.scanFragment({ path: rel, text: r.text, bytes: r.bytes });
     if (found.length > 0) out.findings.push(...found);
     onFile?.(r.size);
   }
