@@ -85,7 +85,11 @@ export function createSqliteBackend(options: SqliteBackendOptions): SqliteBacken
     workerData: { path: options.path, busyTimeoutMs: Math.trunc(options.busyTimeoutMs ?? 5000) },
   });
   writer?.unref();
-  let inFlight: { id: number; batch: PendingWrite[] } | undefined;
+  // Batches sent to the writer and not yet acknowledged. Two at most: one committing and one waiting
+  // behind it, so the next batch is ready the moment an fsync ends, while later writes keep
+  // gathering here into larger batches.
+  const inFlight = new Map<number, PendingWrite[]>();
+  const MAX_IN_FLIGHT = 2;
   let nextId = 1;
   let writerFailure: Error | undefined;
   let drained: Array<() => void> = [];
@@ -113,16 +117,16 @@ export function createSqliteBackend(options: SqliteBackendOptions): SqliteBacken
   }
 
   function onWriterMessage(msg: WriterResultMessage): void {
-    const current = inFlight;
-    if (!current || current.id !== msg.id) return;
-    inFlight = undefined;
+    const batch = inFlight.get(msg.id);
+    if (!batch) return;
+    inFlight.delete(msg.id);
     if (msg.error !== undefined) {
-      failBatch(current.batch, new Error(msg.error));
+      failBatch(batch, new Error(msg.error));
     } else {
-      settle(current.batch, new Map(msg.failures.map(([i, m]) => [i, new Error(m)])));
+      settle(batch, new Map(msg.failures.map(([i, m]) => [i, new Error(m)])));
     }
     if (queue.length > 0) sendToWriter();
-    else {
+    else if (inFlight.size === 0) {
       writer?.unref(); // idle: the writer alone must not keep the process alive
       for (const done of drained.splice(0)) done();
     }
@@ -130,8 +134,8 @@ export function createSqliteBackend(options: SqliteBackendOptions): SqliteBacken
 
   function failWriter(err: Error): void {
     writerFailure = err;
-    const pending = [...(inFlight?.batch ?? []), ...queue];
-    inFlight = undefined;
+    const pending = [...[...inFlight.values()].flat(), ...queue];
+    inFlight.clear();
     queue = [];
     failBatch(pending, err);
     for (const done of drained.splice(0)) done();
@@ -146,7 +150,7 @@ export function createSqliteBackend(options: SqliteBackendOptions): SqliteBacken
     queue = [];
     if (batch.length === 0) return;
     const id = nextId++;
-    inFlight = { id, batch };
+    inFlight.set(id, batch);
     writer!.ref();
     const msg: WriterBatchMessage = { type: 'batch', id, writes: batch.map((w) => w.ops) };
     writer!.postMessage(msg);
@@ -155,8 +159,7 @@ export function createSqliteBackend(options: SqliteBackendOptions): SqliteBacken
   function flush(): void {
     flushScheduled = false;
     if (writer) {
-      // While a commit is running, new writes wait for it and then go out together.
-      if (!inFlight) sendToWriter();
+      if (inFlight.size < MAX_IN_FLIGHT) sendToWriter();
       return;
     }
     const batch = queue;
@@ -237,7 +240,7 @@ export function createSqliteBackend(options: SqliteBackendOptions): SqliteBacken
       if (closed) return;
       flush();
       if (writer) {
-        if (inFlight || queue.length > 0) await new Promise<void>((resolve) => drained.push(resolve));
+        if (inFlight.size > 0 || queue.length > 0) await new Promise<void>((resolve) => drained.push(resolve));
         closed = true;
         const exited = new Promise<void>((resolve) => writer.once('exit', () => resolve()));
         writer.ref();
