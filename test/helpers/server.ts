@@ -19,6 +19,8 @@ export interface TestServerOptions {
   /** Initialise but do not unseal. */
   sealed?: boolean;
   ext?: CoreExtensions;
+  /** Mount a kv v2 engine at this path once unsealed (e.g. "secret"). */
+  kv2At?: string;
 }
 
 export interface TestServer {
@@ -64,6 +66,10 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   }
   if (!opts.uninitialized && !opts.sealed && !opts.sqlitePath) {
     for (const key of unsealKeys.slice(0, opts.threshold ?? 1)) await request('PUT', 'sys/unseal', { body: { key } });
+    if (opts.kv2At) {
+      const m = await request('POST', `sys/mounts/${opts.kv2At}`, { token: rootToken, body: { type: 'kv', options: { version: '2' } } });
+      if (m.status !== 204) throw new Error(`mounting kv v2 failed: ${m.status}`);
+    }
   }
   return {
     address, rootToken, unsealKeys, server, dir, request,

@@ -24,9 +24,8 @@ describe('Vault API over HTTP', () => {
   let srv: TestServer;
   let root: string;
   before(async () => {
-    srv = await startTestServer();
+    srv = await startTestServer({ kv2At: 'secret' });
     root = srv.rootToken;
-    await srv.request('POST', 'sys/mounts/secret', { token: root, body: { type: 'kv', options: { version: '2' } } });
     await srv.request('POST', 'sys/mounts/kv', { token: root, body: { type: 'kv-v1' } });
   });
   after(async () => { await srv.stop(); });

@@ -12,9 +12,8 @@ describe('audit through the API', () => {
   let srv: TestServer;
   let root: string;
   before(async () => {
-    srv = await startTestServer();
+    srv = await startTestServer({ kv2At: 'secret' });
     root = srv.rootToken;
-    await srv.request('POST', 'sys/mounts/secret', { token: root, body: { type: 'kv', options: { version: '2' } } });
   });
   after(async () => { await srv.stop(); });
 
