@@ -140,8 +140,10 @@ export function createMountTable(deps: MountTableDeps) {
         const key = candidate.endsWith('/') ? candidate : `${candidate}/`;
         const m = byPath.get(key);
         if (m) return { mount: m, rest: path.slice(Math.min(key.length, path.length)) };
-        const slash = path.lastIndexOf('/', end - (candidate.endsWith('/') ? 2 : 1));
-        if (slash < 0) return undefined;
+        // lastIndexOf treats a negative start as 0, which would find a leading '/' again forever.
+        const from = end - (candidate.endsWith('/') ? 2 : 1);
+        const slash = from < 0 ? -1 : path.lastIndexOf('/', from);
+        if (slash < 0 || slash + 1 >= end) return undefined;
         end = slash + 1;
       }
     },
