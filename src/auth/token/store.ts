@@ -57,7 +57,7 @@ export interface TokenEntry {
   /** Per-token cubbyhole namespace ('' for batch tokens: they have no cubbyhole). */
   cubbyholeId: string;
   orphan: boolean;
-  /** Token role name ('' — roles are not implemented yet). */
+  /** Token role name; always '' until token roles (auth/token/roles) exist. */
   role: string;
 }
 
