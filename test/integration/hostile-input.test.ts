@@ -58,7 +58,7 @@ describe('hostile input', () => {
     const next = rng(Number(process.env.HOSTILE_SEED ?? 42));
     const pick = <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)]!;
     const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'LIST', 'HEAD', 'OPTIONS'];
-    const segments = ['secret', 'data', 'metadata', 'kv', 'sys', 'mounts', 'auth', 'token', 'create', 'cubbyhole', 'policy', 'x', '%00', '%ff', '..', 'ü', '{{x}}', 'a'.repeat(300), 'config', 'destroy', 'undelete', 'wrapping', 'unwrap', 'tools', 'random', 'hash', 'capabilities-self', 'internal', 'ui'];
+    const segments = ['secret', 'data', 'metadata', 'kv', 'sys', 'mounts', 'auth', 'token', 'create', 'cubbyhole', 'policy', 'x', '%00', '%ff', '..', 'ü', '{{x}}', 'a'.repeat(300), 'config', 'destroy', 'undelete', 'wrapping', 'unwrap', 'tools', 'random', 'hash', 'capabilities-self', 'internal', 'ui', 'policies', 'acl', 'password', 'generate', 'audit', 'audit-hash', 'lookup', 'renew-self', 'revoke', 'accessors', 'metrics', 'subkeys', 'seal-status', 'health', 'rotate', 'key-status', 'tune', 'lookup-accessor', 'create-orphan', 'rewrap', 'wrap', 'capabilities'];
     const bodies: Array<string | undefined> = [
       undefined, '', '{}', '[]', 'null', '"str"', '123', '{"data":', '{"data":{"a":1}}', '{"data":"x"}', '{"options":{"cas":"x"},"data":{}}',
       '{"policies":{"a":1}}', '{"ttl":-5}', '{"ttl":"99999999999999h"}', '{"type":"kv","options":{"version":"9"}}', '{"policy":"path \\"*\\" {"}',
