@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { InvalidRequestError, NotFoundError } from '../core/errors.js';
 import { mapStorage } from '../../test/helpers/backend.js';
 import {
-  createPasswordPolicyStore, decodePolicyText, generateDefaultPassword, generatePassword, parsePasswordPolicy,
+  createPasswordPolicyStore, decodePasswordPolicyText, generateDefaultPassword, generatePassword, parsePasswordPolicy,
 } from './password-policy.js';
 
 const HCL = `
@@ -29,8 +29,8 @@ test('parses HCL, JSON and base64 forms alike', () => {
   assert.equal(p.charset.length, 26 + 10 + 4);
   const json = parsePasswordPolicy('{"length":20,"rule":[{"charset":{"charset":"abc","min-chars":1}},{"charset":{"charset":"XYZ"}}]}');
   assert.deepEqual(json, { length: 20, rules: [{ charset: ['a', 'b', 'c'], minChars: 1 }, { charset: ['X', 'Y', 'Z'], minChars: 0 }], charset: ['a', 'b', 'c', 'X', 'Y', 'Z'] });
-  assert.equal(decodePolicyText(Buffer.from(HCL).toString('base64')), HCL);
-  assert.equal(decodePolicyText(HCL), HCL);
+  assert.equal(decodePasswordPolicyText(Buffer.from(HCL).toString('base64')), HCL);
+  assert.equal(decodePasswordPolicyText(HCL), HCL);
 });
 
 test('unusable policies are refused with InvalidRequestError', () => {

@@ -9,6 +9,7 @@
 import { randomInt } from 'node:crypto';
 import { InvalidRequestError, NotFoundError } from '../core/errors.js';
 import { parseHCL, type HclValue } from '../lib/hcl.js';
+import { decodePolicyText } from '../policy/parse.js';
 import type { Storage } from '../storage/backend.js';
 import { getJSON, putJSON } from '../storage/json.js';
 
@@ -98,23 +99,14 @@ function rulesFromJSON(rule: unknown): Record<string, unknown>[] {
   return out;
 }
 
-function looksLikeBase64(text: string): boolean {
-  const t = text.trim();
-  return t.length >= 4 && t.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(t);
-}
-
 /**
  * Vault accepts the policy text optionally base64-encoded. Returns the text to parse and store:
- * the decoded form when the input is valid base64 of UTF-8 text.
+ * the decoded form when the input is valid base64 of UTF-8 text (the ACL policy decoder's rule).
  */
-export function decodePolicyText(raw: string): string {
+export function decodePasswordPolicyText(raw: string): string {
   if (typeof raw !== 'string' || raw.trim() === '') throw new InvalidRequestError('missing policy');
-  if (looksLikeBase64(raw)) {
-    const decoded = Buffer.from(raw.trim(), 'base64');
-    const text = decoded.toString('utf8');
-    if (Buffer.from(text, 'utf8').equals(decoded) && !text.includes('\0')) return text;
-  }
-  return raw;
+  const text = decodePolicyText(raw);
+  return text.includes('\0') ? raw : text;
 }
 
 /** Parses and validates a policy (HCL or JSON). Throws InvalidRequestError on anything unusable. */
@@ -227,7 +219,7 @@ export function createPasswordPolicyStore(storage: Storage) {
     /** Validates (parse + sample generation) and stores. The text may be base64. Unsatisfiable → InvalidRequestError. */
     async set(name: string, rawPolicy: string): Promise<void> {
       checkName(name);
-      const text = decodePolicyText(rawPolicy);
+      const text = decodePasswordPolicyText(rawPolicy);
       const policy = parsePasswordPolicy(text);
       const deadline = Date.now() + GENERATE_TIMEOUT_MS;
       try {

@@ -3,16 +3,7 @@ import { InvalidRequestError, NotFoundError } from '../core/errors.js';
 import { definePath, type PathDef } from '../framework/backend.js';
 import type { Response } from '../framework/types.js';
 import type { SystemContext } from './context.js';
-
-/** Policy text may be sent as base64 of the HCL/JSON; decode only when it round-trips cleanly. */
-function policyText(raw: string): string {
-  const trimmed = raw.trim();
-  if (trimmed !== '' && /^[A-Za-z0-9+/]+=*$/.test(trimmed) && trimmed.length % 4 === 0) {
-    const decoded = Buffer.from(trimmed, 'base64').toString('utf8');
-    if (Buffer.from(decoded, 'utf8').toString('base64').replace(/=+$/, '') === trimmed.replace(/=+$/, '') && /[{"=]/.test(decoded)) return decoded;
-  }
-  return raw;
-}
+import { decodePolicyText } from '../policy/parse.js';
 
 function normaliseName(raw: string): { name: string; warning?: string } {
   const name = raw.trim().toLowerCase();
@@ -46,7 +37,7 @@ function policyPaths(ctx: SystemContext, base: string, textKey: 'rules' | 'polic
           const { name, warning } = normaliseName(d.string('name'));
           const text = d.has('policy') ? d.string('policy') : d.string('rules');
           if (!d.has('policy') && !d.has('rules')) throw new InvalidRequestError("'policy' parameter not supplied or empty");
-          await ctx.policies().set(name, policyText(text));
+          await ctx.policies().set(name, decodePolicyText(text));
           return warning ? { warnings: [warning] } : undefined;
         },
         delete: async (_req, d) => {
