@@ -1,5 +1,7 @@
 // Builds Requests for calling a backend directly (no HTTP), as engine unit tests do.
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { AppError } from '../../src/core/errors.js';
 import type { Storage } from '../../src/storage/backend.js';
 import type { Backend, BackendFactory, MountInfo, Operation, Request, Response, TokenInfo } from '../../src/framework/types.js';
 
@@ -71,4 +73,15 @@ export async function createHarness(factory: BackendFactory, mount: MountInfo, t
       return backend.handleRequest(req);
     },
   };
+}
+
+/** Asserts that `p` rejects with an AppError of `code` (and, if given, exactly/matching `message`). */
+export async function rejectsWithCode(p: Promise<unknown>, code: string, message?: RegExp | string): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof AppError, `expected an AppError, got ${String(err)}`);
+    assert.equal(err.code, code);
+    if (typeof message === 'string') assert.equal(err.message, message);
+    else if (message) assert.match(err.message, message);
+    return true;
+  });
 }

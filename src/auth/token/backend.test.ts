@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createHarness, mapStorage, testMount } from '../../../test/helpers/backend.js';
+import { createHarness, mapStorage, rejectsWithCode, testMount } from '../../../test/helpers/backend.js';
 import { PermissionDeniedError, isAppError } from '../../core/errors.js';
 import type { AuthResponse, Operation, Request, Response } from '../../framework/types.js';
 import { createTokenBackend, TOKEN_SUDO_PATHS, type TokenBackendOptions } from './backend.js';
@@ -42,14 +42,7 @@ async function setup(options: TokenBackendOptions = {}, ttl = { def: 768 * HOUR,
   };
 }
 
-async function rejectsWith(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(isAppError(err), `expected an AppError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    assert.match(err.message, message);
-    return true;
-  });
-}
+const rejectsWith = (p: Promise<unknown>, code: string, message: RegExp): Promise<void> => rejectsWithCode(p, code, message);
 
 test('create: wire-exact auth block, data null, default policy added, accessor and hvs. token', async () => {
   const { create } = await setup();

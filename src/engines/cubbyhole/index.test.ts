@@ -1,23 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AppError } from '../../core/errors.js';
 import type { Request } from '../../framework/types.js';
-import { createHarness, testMount, testToken } from '../../../test/helpers/backend.js';
+import { createHarness, rejectsWithCode as rejects, testMount, testToken } from '../../../test/helpers/backend.js';
 import { cubbyholeFactory, destroyCubbyhole } from './index.js';
 
 const alice = testToken({ cubbyholeId: 'cubby-alice', id: 'alice' });
 const bob = testToken({ cubbyholeId: 'cubby-bob', id: 'bob' });
 const harness = () => createHarness(cubbyholeFactory, testMount('cubbyhole/', 'cubbyhole'));
 
-async function rejects(p: Promise<unknown>, code: string, message?: RegExp | string): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof AppError, String(err));
-    assert.equal(err.code, code);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 test('a token reads back what it wrote; reads carry no lease', async () => {
   const h = await harness();

@@ -1,7 +1,7 @@
 // Shared by the KV tests: a KV v2 harness on a hand-driven clock, and an error matcher.
 import assert from 'node:assert/strict';
-import { AppError } from '../../core/errors.js';
 import { createHarness, testMount, type Harness } from '../../../test/helpers/backend.js';
+export { rejectsWithCode as rejects } from '../../../test/helpers/backend.js';
 import { createKVv2Backend } from './kv-v2.js';
 import type { Clock } from './versions.js';
 
@@ -24,16 +24,6 @@ export async function kv2(clock: FakeClock = fakeClock()): Promise<Harness & { c
   return { ...h, clock };
 }
 
-/** Asserts that `p` rejects with an AppError of `code` (and, if given, exactly/matching `message`). */
-export async function rejects(p: Promise<unknown>, code: string, message?: RegExp | string): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof AppError, String(err));
-    assert.equal(err.code, code);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 export function record(v: unknown): Record<string, unknown> {
   assert.ok(v !== null && typeof v === 'object' && !Array.isArray(v), `expected an object, got ${JSON.stringify(v)}`);
