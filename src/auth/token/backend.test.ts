@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createHarness, mapStorage, rejectsWithCode, testMount } from '../../../test/helpers/backend.js';
-import { PermissionDeniedError, isAppError } from '../../core/errors.js';
+import { PermissionDeniedError } from '../../core/errors.js';
 import type { AuthResponse, Operation, Request, Response } from '../../framework/types.js';
 import { createTokenBackend, TOKEN_SUDO_PATHS, type TokenBackendOptions } from './backend.js';
 import { tokenDisplayName } from './path-create.js';
