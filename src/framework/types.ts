@@ -68,6 +68,8 @@ export interface Request {
   headers: Record<string, string>;
   /** Wrap TTL asked for with X-Vault-Wrap-TTL, seconds (0 = none). */
   wrapTTL: number;
+  /** The caller's ACL grants sudo on this path (or is root); set by the pipeline's ACL check. */
+  sudo?: boolean;
 }
 
 /** The wire-exact `wrap_info` block of a wrapped response. */

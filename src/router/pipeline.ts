@@ -183,6 +183,7 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
         const decision = acl.allowOperation({ path, operation: request.operation, data, wrapTTL: wrapTTL || undefined });
         const needsSudo = deps.isSudoPath(path) || (routed !== undefined && matchesSpecial(routed.mount.backend.specialPaths.sudo, routed.rest));
         if (!decision.allowed || (needsSudo && !decision.sudo && !decision.root)) throw new PermissionDeniedError();
+        request.sudo = decision.root || decision.sudo;
       }
     } catch (err) {
       // Refused requests leave a trail too: who tried what, and why it was refused.

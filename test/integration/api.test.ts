@@ -152,6 +152,18 @@ describe('Vault API over HTTP', () => {
     assert.equal((await srv.request('POST', 'sys/wrapping/wrap', { token: root, body: { k: 'v' } })).status, 400);
   });
 
+  it('sudo on auth/token/create (from the pipeline\'s ACL check) unlocks no_parent; without it the option is refused', async () => {
+    await srv.request('PUT', 'sys/policy/creator', { token: root, body: { policy: 'path "auth/token/create" { capabilities = ["update"] }' } });
+    await srv.request('PUT', 'sys/policy/sudo-creator', { token: root, body: { policy: 'path "auth/token/create" { capabilities = ["update", "sudo"] }' } });
+    const plain = (await srv.request('POST', 'auth/token/create', { token: root, body: { policies: ['creator'] } })).body.auth.client_token;
+    const sudo = (await srv.request('POST', 'auth/token/create', { token: root, body: { policies: ['sudo-creator'] } })).body.auth.client_token;
+    const refused = await srv.request('POST', 'auth/token/create', { token: plain, body: { no_parent: true, policies: ['creator'] } });
+    assert.ok(refused.status === 400 || refused.status === 403, String(refused.status));
+    const orphan = await srv.request('POST', 'auth/token/create', { token: sudo, body: { no_parent: true, policies: ['sudo-creator'] } });
+    assert.equal(orphan.status, 200);
+    assert.equal(orphan.body.auth.orphan, true);
+  });
+
   it('cubbyhole is private to a token and gone with it', async () => {
     const a = (await srv.request('POST', 'auth/token/create', { token: root, body: { policies: ['default'] } })).body.auth.client_token;
     const b = (await srv.request('POST', 'auth/token/create', { token: root, body: { policies: ['default'] } })).body.auth.client_token;
