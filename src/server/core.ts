@@ -80,7 +80,7 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
   const sysContext: SystemContext = {
     version: VAULT_COMPAT_VERSION,
     mounts: () => unsealed().mounts,
-    policies: () => unsealed().policies as unknown as ReturnType<SystemContext['policies']>,
+    policies: () => unsealed().policies,
     async tokenPolicies(token) {
       if (token === '') return undefined;
       return (await unsealed().tokens.lookup(token))?.policies;
