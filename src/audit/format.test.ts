@@ -67,8 +67,8 @@ test('response entry: auth, secret, data, warnings, wrap info; mount non-HMAC re
   const e = formatResponseEntry({
     request: req({ mount, data: {} }),
     response: {
-      data: { role_id: 'r-1', secret: 's' }, warnings: ['w'], leaseId: 'db/creds/x/123',
-      auth: { client_token: 'hvs.new', accessor: 'acc2', policies: ['default'], token_policies: ['default'], metadata: { role: 'x' }, lease_duration: 60, renewable: true, entity_id: 'e', token_type: 'service', orphan: false, mfa_requirement: null, num_uses: 0 },
+      data: { role_id: 'r-1', secret: 's' }, warnings: ['w'], lease: { id: 'db/creds/x/123', ttl: 60, renewable: true },
+      authBlock: { client_token: 'hvs.new', accessor: 'acc2', policies: ['default'], token_policies: ['default'], metadata: { role: 'x' }, lease_duration: 60, renewable: true, entity_id: 'e', token_type: 'service', orphan: false, mfa_requirement: null, num_uses: 0 },
     },
     wrapInfo: { token: 'hvs.wrap', accessor: 'wacc', ttl: 30, creation_time: '2024-05-01T10:00:00Z', creation_path: 'auth/approle/login', wrapped_accessor: 'acc2' },
     error: '',

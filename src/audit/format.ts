@@ -5,7 +5,7 @@
 // investigator can still find a known value with sys/audit-hash. Map keys, paths, operations,
 // policies, display names, auth metadata, mount info and timestamps stay clear, as in Vault.
 import { createHmac, type KeyObject } from 'node:crypto';
-import type { AuthResponse, Request, Response, TokenInfo, WrapInfo } from '../framework/types.js';
+import type { AuthResponse, Request, ResolvedResponse, TokenInfo, WrapInfo } from '../framework/types.js';
 
 export const HMAC_PREFIX = 'hmac-sha256:';
 
@@ -21,7 +21,7 @@ export interface AuditInput {
   request: Request;
   /** The token that made the request; falls back to request.token. */
   token?: TokenInfo;
-  response?: Response;
+  response?: ResolvedResponse;
   /** The error message returned to the client, if any. */
   error?: string;
   /** Set when the response was wrapped (X-Vault-Wrap-TTL). */
@@ -168,7 +168,7 @@ function auditHeaders(headers: Record<string, string>, h: Hasher, audited: Forma
   return out;
 }
 
-function responseData(resp: Response, req: Request, h: Hasher, opts: FormatOptions): unknown {
+function responseData(resp: ResolvedResponse, req: Request, h: Hasher, opts: FormatOptions): unknown {
   let data: Record<string, unknown> | null | undefined = resp.data;
   if (resp.raw) {
     const body = typeof resp.raw.body === 'string' ? resp.raw.body : Buffer.from(resp.raw.body).toString('base64');
@@ -192,8 +192,8 @@ function auditResponse(input: AuditInput, h: Hasher, acc: Hasher, opts: FormatOp
     mount_type: req.mount.type,
     mount_accessor: req.mount.accessor,
   };
-  if (resp.auth) out['auth'] = auditAuthFromResponse(resp.auth, h, acc);
-  if (resp.leaseId) out['secret'] = { lease_id: resp.leaseId };
+  if (resp.authBlock) out['auth'] = auditAuthFromResponse(resp.authBlock, h, acc);
+  if (resp.lease) out['secret'] = { lease_id: resp.lease.id };
   const data = responseData(resp, req, h, opts);
   if (data !== undefined) out['data'] = data;
   if (resp.warnings && resp.warnings.length > 0) out['warnings'] = [...resp.warnings];

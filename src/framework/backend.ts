@@ -4,7 +4,8 @@
 import { UnsupportedOperationError, UnsupportedPathError } from '../core/errors.js';
 import { FieldData } from './field-data.js';
 import type { FieldSchema } from './field-types.js';
-import type { Backend, Operation, Request, Response, SpecialPaths } from './types.js';
+import type { Storage } from '../storage/backend.js';
+import type { Backend, Operation, PeriodicTask, Request, Response, SecretType, SpecialPaths } from './types.js';
 
 export type Handler = (req: Request, fields: FieldData) => Promise<Response | undefined | void>;
 
@@ -26,6 +27,12 @@ export interface BackendDef {
   help?: string;
   initialize?: () => Promise<void>;
   cleanup?: () => Promise<void>;
+  secrets?: Record<string, SecretType>;
+  periodic?: PeriodicTask;
+  invalidate?: (key: string) => void;
+  walRollback?: (kind: string, data: unknown) => Promise<void>;
+  walRollbackMinAge?: number;
+  authRenew?: (req: { internal: Record<string, unknown>; metadata: Record<string, string>; storage: Storage }) => Promise<void>;
 }
 
 interface CompiledPath {
@@ -106,5 +113,11 @@ export function createBackend(def: BackendDef): Backend {
     },
     initialize: def.initialize,
     cleanup: def.cleanup,
+    secrets: def.secrets,
+    periodic: def.periodic,
+    invalidate: def.invalidate,
+    walRollback: def.walRollback,
+    walRollbackMinAge: def.walRollbackMinAge,
+    authRenew: def.authRenew,
   };
 }

@@ -99,18 +99,110 @@ export interface AuthResponse {
   num_uses: number;
 }
 
+/**
+ * A leased secret (DESIGN.md "The backend contract"): the core registers the lease, answers with
+ * its id and TTL, and calls `Backend.secrets[type]` to renew or revoke it. Backends never build a
+ * lease id themselves.
+ */
+export interface SecretIntent {
+  /** Names an entry of `Backend.secrets`. */
+  type: string;
+  /** Seconds; 0 = the mount's default lease TTL. Capped at the effective max TTL. */
+  ttl: number;
+  /** Seconds from issue the lease may live at most (a role's max_ttl); 0 = the mount's max. */
+  maxTTL?: number;
+  renewable: boolean;
+  /** Kept server-side (through the barrier) and handed back to renew/revoke; never sent to the client. */
+  internal: Record<string, unknown>;
+}
+
+/**
+ * What a login asks for: the core mints the token (never the backend), registers its lease and
+ * links the entity. Absent fields take the auth mount's defaults.
+ */
+export interface AuthIntent {
+  policies: string[];
+  /** Appended to the mount type: "approle" + "-" + displayName (Vault's display name rule). */
+  displayName?: string;
+  /** Seconds; 0/absent = the mount default. */
+  ttl?: number;
+  maxTTL?: number;
+  explicitMaxTTL?: number;
+  period?: number;
+  numUses?: number;
+  renewable?: boolean;
+  metadata?: Record<string, string>;
+  /** The identity alias this login maps to (entity linking). */
+  alias?: { name: string; metadata?: Record<string, string> };
+  tokenType?: 'service' | 'batch' | 'default' | 'default-service' | 'default-batch';
+  boundCIDRs?: string[];
+  noDefaultPolicy?: boolean;
+  /** Kept with the token's lease and handed back to `Backend.authRenew`. */
+  internal?: Record<string, unknown>;
+}
+
 export interface Response {
   data?: Record<string, unknown> | null;
-  auth?: AuthResponse | null;
+  /** A leased secret: the core registers it (see SecretIntent). */
+  secret?: SecretIntent;
+  /** A login: the core mints the token (see AuthIntent). */
+  auth?: AuthIntent;
+  /**
+   * An auth block already minted by the token store itself (auth/token/create, renew): only the
+   * token backend, which is the minting authority, returns this.
+   */
+  issuedAuth?: AuthResponse;
   warnings?: string[];
-  /** Informational lease_duration for non-leased reads (KV v1 shows the mount TTL). */
+  /** Informational lease_duration for non-leased reads (KV v1 shows the mount TTL); no lease is made. */
   leaseDuration?: number;
-  renewable?: boolean;
-  leaseId?: string;
   /** Overrides the status code, e.g. KV v2's 404-with-body for a deleted version. */
   statusCode?: number;
   /** A raw (non-envelope) response: sys/metrics text, PEM bodies, sys/health-style bare JSON. */
   raw?: { status: number; contentType: string; body: string | Uint8Array; headers?: Record<string, string> };
+}
+
+/**
+ * A backend's Response after the core has acted on it: the lease it registered for `secret` and the
+ * token it minted for `auth` (or the token backend's own issuedAuth). Audit and the envelope read this.
+ */
+export interface ResolvedResponse extends Response {
+  lease?: { id: string; ttl: number; renewable: boolean };
+  authBlock?: AuthResponse;
+}
+
+/** What a renew or revoke handler of a leased secret is given. */
+export interface LeaseRequest {
+  leaseId: string;
+  /** The SecretIntent.internal the secret was issued with (updated by earlier renewals). */
+  internal: Record<string, unknown>;
+  /** Unix ms. */
+  issueTime: number;
+  /** Renewals only: the expiry the core granted (Unix ms) and the TTL in seconds. */
+  expireTime: number;
+  ttl: number;
+  /** Renewals only: the increment the client asked for (seconds, 0 = none). */
+  increment: number;
+  storage: Storage;
+}
+
+export interface RenewResult {
+  warnings?: string[];
+  /** Replaces the stored internal data. */
+  internal?: Record<string, unknown>;
+}
+
+/** Renew and revoke handlers for one type of leased secret. */
+export interface SecretType {
+  /** Absent: the secret cannot be renewed even if issued as renewable. */
+  renew?(req: LeaseRequest): Promise<RenewResult | void>;
+  /** Must be idempotent: revocation is retried after a failure. */
+  revoke(req: LeaseRequest): Promise<void>;
+}
+
+/** Work a backend runs on a schedule, on the active node only, never two runs at once. */
+export interface PeriodicTask {
+  everySeconds: number;
+  run(): Promise<void>;
 }
 
 /** What a backend may ask of the server around it. */
@@ -118,6 +210,8 @@ export interface SystemView {
   /** Effective TTLs for this mount in seconds (mount tuning, else server defaults). */
   defaultLeaseTTL(): number;
   maxLeaseTTL(): number;
+  /** A password from the named password policy (sys/policies/password), or the default generator when name is ''. */
+  generatePassword?(policyName: string): Promise<string>;
 }
 
 export interface BackendConfig {
@@ -148,6 +242,21 @@ export interface Backend {
   initialize?(): Promise<void>;
   /** Called when the mount is disabled or the server seals. */
   cleanup?(): Promise<void>;
+  /** Renew/revoke handlers per leased-secret type (SecretIntent.type). */
+  secrets?: Record<string, SecretType>;
+  /** Scheduled work (rotation, tidying); started when the node becomes active, stopped on seal. */
+  periodic?: PeriodicTask;
+  /** Another node or a restore changed `key` in this backend's storage: drop what is cached of it. */
+  invalidate?(key: string): void;
+  /**
+   * Undoes a half-finished multi-step operation recorded with framework/wal.ts (a database user
+   * created, the lease not yet stored). Called for WAL entries older than `walRollbackMinAge`.
+   */
+  walRollback?(kind: string, data: unknown): Promise<void>;
+  /** Seconds a WAL entry must age before rollback (default 600; the step it guards finishes well before). */
+  walRollbackMinAge?: number;
+  /** A token minted from this backend's AuthIntent is being renewed: refuse (throw) if the login no longer holds. */
+  authRenew?(req: { internal: Record<string, unknown>; metadata: Record<string, string>; storage: Storage }): Promise<void>;
 }
 
 export type BackendFactory = (config: BackendConfig) => Promise<Backend> | Backend;

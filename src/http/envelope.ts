@@ -1,5 +1,5 @@
 // Vault's JSON response envelope: every key always present, absent values null/""/0/false.
-import type { Response, WrapInfo } from '../framework/types.js';
+import type { AuthResponse, ResolvedResponse, WrapInfo } from '../framework/types.js';
 
 export type { WrapInfo };
 
@@ -11,7 +11,7 @@ export interface Envelope {
   data: Record<string, unknown> | null;
   wrap_info: WrapInfo | null;
   warnings: string[] | null;
-  auth: Response['auth'] | null;
+  auth: AuthResponse | null;
   mount_type: string;
   [legacyTopLevel: string]: unknown;
 }
@@ -29,16 +29,16 @@ export function copiesDataToTopLevel(path: string): boolean {
   return LEGACY_EXACT.has(p) || LEGACY_PREFIX.some((x) => path.startsWith(x));
 }
 
-export function buildEnvelope(requestId: string, path: string, resp: Response, mountType: string): Envelope {
+export function buildEnvelope(requestId: string, path: string, resp: ResolvedResponse, mountType: string): Envelope {
   const env: Envelope = {
     request_id: requestId,
-    lease_id: resp.leaseId ?? '',
-    renewable: resp.renewable ?? false,
-    lease_duration: resp.leaseDuration ?? 0,
+    lease_id: resp.lease?.id ?? '',
+    renewable: resp.lease?.renewable ?? false,
+    lease_duration: resp.lease?.ttl ?? resp.leaseDuration ?? 0,
     data: resp.data ?? null,
     wrap_info: null,
     warnings: resp.warnings && resp.warnings.length > 0 ? resp.warnings : null,
-    auth: resp.auth ?? null,
+    auth: resp.authBlock ?? null,
     mount_type: mountType,
   };
   if (resp.data && copiesDataToTopLevel(path)) {

@@ -223,7 +223,7 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
     if (resp === undefined) return { api: { status: 204 } };
     if (resp.raw) return { api: { status: resp.raw.status, raw: { contentType: resp.raw.contentType, body: resp.raw.body }, headers: resp.raw.headers } };
 
-    const envelope = buildEnvelope(request.id, path, resp, routed.mount.info.type);
+    const envelope = buildEnvelope(request.id, path, { ...resp, authBlock: resp.issuedAuth }, routed.mount.info.type);
     const status = resp.statusCode ?? 200;
     if (wrapTTL > 0 && status < 400) {
       const wrapper = deps.wrapper?.();

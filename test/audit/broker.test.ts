@@ -59,7 +59,7 @@ test('canary secrets never reach the file, only HMACs; hash() matches the logged
   await broker.restore();
   await broker.enable('file', { type: 'file', options: { file_path: file } });
   await logPairs(broker, 3);
-  await broker.logResponse({ request: testRequest(), response: { auth: { client_token: CANARY_TOKEN, accessor: CANARY_ACCESSOR, policies: [], token_policies: [], metadata: null, lease_duration: 0, renewable: false, entity_id: '', token_type: 'service', orphan: false, mfa_requirement: null, num_uses: 0 } } });
+  await broker.logResponse({ request: testRequest(), response: { authBlock: { client_token: CANARY_TOKEN, accessor: CANARY_ACCESSOR, policies: [], token_policies: [], metadata: null, lease_duration: 0, renewable: false, entity_id: '', token_type: 'service', orphan: false, mfa_requirement: null, num_uses: 0 } } });
   const text = readFileSync(file, 'utf8');
   for (const canary of [CANARY_SECRET, CANARY_TOKEN, CANARY_ACCESSOR]) assert.equal(text.includes(canary), false, canary);
   const secretHash = broker.hash('file', CANARY_SECRET);

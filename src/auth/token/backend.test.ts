@@ -33,8 +33,8 @@ async function setup(options: TokenBackendOptions = {}, ttl = { def: 768 * HOUR,
   }
   async function create(data: Record<string, unknown> = {}, token = rootToken, path = 'create'): Promise<{ resp: Response; auth: AuthResponse }> {
     const resp = await call('update', path, data, token);
-    assert.ok(resp?.auth, 'create returns auth');
-    return { resp, auth: resp.auth };
+    assert.ok(resp?.issuedAuth, 'create returns auth');
+    return { resp, auth: resp.issuedAuth };
   }
   return {
     store, rootToken, h, tokenStorage, call, create,
@@ -214,24 +214,24 @@ test('renew, renew-self, renew-accessor: TTL reset, increments, caps, periodic t
   const { auth } = await create({ policies: ['p'], ttl: 1800 });
   advance(1000);
   const r1 = await call('update', 'renew', { token: auth.client_token });
-  assert.equal(r1!.auth!.lease_duration, 1800);
-  assert.equal(r1!.auth!.client_token, auth.client_token);
+  assert.equal(r1!.issuedAuth!.lease_duration, 1800);
+  assert.equal(r1!.issuedAuth!.client_token, auth.client_token);
   const r2 = await call('update', 'renew-self', { increment: '2h' }, auth.client_token);
-  assert.equal(r2!.auth!.lease_duration, 7200);
+  assert.equal(r2!.issuedAuth!.lease_duration, 7200);
   const looked = await call('update', 'lookup', { token: auth.client_token });
   assert.equal(typeof looked!.data!.last_renewal_time, 'number');
   assert.equal(typeof looked!.data!.last_renewal, 'string');
   advance(7000);
   const r3 = await call('update', 'renew-accessor', { accessor: auth.accessor, increment: 7200 });
-  assert.equal(r3!.auth!.client_token, '');
-  assert.equal(r3!.auth!.lease_duration, 3 * HOUR - 8000);
+  assert.equal(r3!.issuedAuth!.client_token, '');
+  assert.equal(r3!.issuedAuth!.lease_duration, 3 * HOUR - 8000);
   assert.match(r3!.warnings?.[0] ?? '', /capped/);
 
   const periodic = await create({ policies: ['p'], period: '20m' });
   assert.equal(periodic.auth.lease_duration, 1200);
   advance(1000);
   const rp = await call('update', 'renew-self', { increment: 99999 }, periodic.auth.client_token);
-  assert.equal(rp!.auth!.lease_duration, 1200);
+  assert.equal(rp!.issuedAuth!.lease_duration, 1200);
   assert.equal((await call('read', 'lookup-self', {}, periodic.auth.client_token))!.data!.period, 1200);
 
   await rejectsWith(call('update', 'renew', {}), 'ERR_INVALID_REQUEST', /missing token ID/);

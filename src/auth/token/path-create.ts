@@ -99,7 +99,7 @@ export function createPaths(ctx: TokenPathContext): PathDef[] {
         if (p !== 'root' && !(await ctx.options.policyExists(p))) warnings.push(`Policy "${p}" does not exist`);
       }
     }
-    const resp: Response = { data: null, auth: ctx.store.authResponse(token, entry) };
+    const resp: Response = { data: null, issuedAuth: ctx.store.authResponse(token, entry) };
     if (warnings.length > 0) resp.warnings = warnings;
     return resp;
   }

@@ -12,7 +12,7 @@ export function renewPaths(ctx: TokenPathContext): PathDef[] {
   async function renew(token: string, entry: TokenEntry | undefined, f: FieldData): Promise<Response> {
     if (!entry || entry.numUses === -1) throw new InvalidRequestError('token not found');
     const { warnings } = await ctx.store.renew(entry, f.duration('increment'));
-    const resp: Response = { auth: ctx.store.authResponse(token, entry) };
+    const resp: Response = { issuedAuth: ctx.store.authResponse(token, entry) };
     if (warnings.length > 0) resp.warnings = warnings;
     return resp;
   }

@@ -15,7 +15,7 @@ test('a token reads back what it wrote; reads carry no lease', async () => {
   const r = await h.call('read', 'secret', {}, alice);
   assert.deepEqual(r?.data, { a: 'b' });
   assert.equal(r?.leaseDuration, undefined);
-  assert.equal(r?.leaseId, undefined);
+  assert.equal(r?.secret, undefined);
 });
 
 test('tokens cannot see each other\'s entries', async () => {
