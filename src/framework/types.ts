@@ -114,6 +114,11 @@ export interface SecretIntent {
   renewable: boolean;
   /** Kept server-side (through the barrier) and handed back to renew/revoke; never sent to the client. */
   internal: Record<string, unknown>;
+  /**
+   * WAL entries (framework/wal.ts) guarding the creation of this secret: the core deletes them once
+   * the lease is stored, so only a crash between "created outside" and "lease stored" rolls back.
+   */
+  walIds?: string[];
 }
 
 /**
