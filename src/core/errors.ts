@@ -68,3 +68,15 @@ export class InternalError extends AppError {
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }
+
+/** The strings of Vault's `errors` array for an error (non-AppErrors never show their message). */
+export function errorMessages(err: unknown): string[] {
+  if (err instanceof AppError) return err.message === '' ? [...err.details] : [err.message, ...err.details];
+  return ['internal error'];
+}
+
+/** Errors worth logging: not an AppError, or an internal one with a cause (never sent: may carry detail). */
+export function isUnexpectedError(err: unknown): boolean {
+  if (!(err instanceof AppError)) return true;
+  return err.code === 'ERR_INTERNAL' && err.cause !== undefined;
+}

@@ -5,7 +5,7 @@ import http2 from 'node:http2';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import { InvalidRequestError, NotFoundError } from '../core/errors.js';
-import { errorResponse } from '../router/pipeline.js';
+import { errorResponse } from './respond.js';
 import type { ApiRequest, ApiResponse } from '../router/request.js';
 import { DEFAULT_MAX_BODY, EMPTY_BODY, decodeBody, readBody } from './body.js';
 import { parseRawListPacket, writeRawResponse } from './list-shim.js';

@@ -1,5 +1,5 @@
 // The one place where typed errors become HTTP: a status code and Vault's {"errors":[...]} body.
-import { AppError, type ErrorCode } from '../core/errors.js';
+import { AppError, errorMessages, isUnexpectedError, type ErrorCode } from '../core/errors.js';
 
 const STATUS: Record<ErrorCode, number> = {
   ERR_INVALID_REQUEST: 400,
@@ -26,9 +26,6 @@ export interface ErrorReply {
 }
 
 export function errorToReply(err: unknown): ErrorReply {
-  if (err instanceof AppError) {
-    const errors = err.message === '' ? [...err.details] : [err.message, ...err.details];
-    return { status: STATUS[err.code], errors, unexpected: err.code === 'ERR_INTERNAL' && err.cause !== undefined };
-  }
-  return { status: 500, errors: ['internal error'], unexpected: true };
+  const status = err instanceof AppError ? STATUS[err.code] : 500;
+  return { status, errors: errorMessages(err), unexpected: isUnexpectedError(err) };
 }

@@ -22,6 +22,10 @@ export interface MountTableDeps {
   storage: Storage;
   factories: Record<string, BackendFactory>;
   defaults: { defaultLeaseTTL: number; maxLeaseTTL: number };
+  /** Backs SystemView.generatePassword: a password from a named policy ('' = the default generator). */
+  generatePassword?: (policyName: string) => Promise<string>;
+  /** Runs before a mount is removed (its leases are revoked); a failure keeps the mount. */
+  beforeUnmount?: (mountPath: string) => Promise<void>;
 }
 
 export interface MountParams {
@@ -75,6 +79,7 @@ export function createMountTable(deps: MountTableDeps) {
     return {
       defaultLeaseTTL: () => info.config.defaultLeaseTTL || deps.defaults.defaultLeaseTTL,
       maxLeaseTTL: () => info.config.maxLeaseTTL || deps.defaults.maxLeaseTTL,
+      generatePassword: deps.generatePassword,
     };
   }
 
@@ -192,6 +197,7 @@ export function createMountTable(deps: MountTableDeps) {
       const full = tablePath(kind, path);
       const m = byPath.get(full);
       if (!m) return undefined;
+      await deps.beforeUnmount?.(full);
       byPath.delete(full);
       await persist(kind);
       await m.backend.cleanup?.();

@@ -1,12 +1,11 @@
 // The request pipeline (DESIGN.md "How a request flows"): operation → sealed? → token → mount →
-// existence check → ACL (+ sudo) → audit request → handler → list/204 rules → audit response →
-// wrap → envelope. It knows no engine and no transport.
+// existence check → ACL (+ sudo) → audit request → handler → lease / token for the backend's
+// intents → list/204 rules → audit response → wrap. It returns a logical result: the envelope and
+// the status codes are http/'s business. It knows no engine and no transport.
 import { randomUUID } from 'node:crypto';
-import { AppError, InvalidRequestError, NotFoundError, PermissionDeniedError, SealedError, UnsupportedPathError } from '../core/errors.js';
-import { errorToReply } from '../http/status-map.js';
-import { buildEnvelope, wrapOnlyEnvelope, type Envelope } from '../http/envelope.js';
+import { errorMessages, InvalidRequestError, isUnexpectedError, NotFoundError, PermissionDeniedError, SealedError, UnsupportedPathError } from '../core/errors.js';
 import { parseDurationSeconds } from '../lib/duration.js';
-import type { Operation, Request, Response, TokenInfo } from '../framework/types.js';
+import type { AuthIntent, AuthResponse, Operation, Request, ResolvedResponse, Response, SecretIntent, TokenInfo, WrapInfo } from '../framework/types.js';
 import type { MountTable, MountedBackend } from './mount-table.js';
 import { parseOperation } from './operation.js';
 import type { ApiRequest, ApiResponse } from './request.js';
@@ -34,12 +33,51 @@ export interface TokenLookup<E> {
 export interface AuditSink {
   enabled(): boolean;
   logRequest(input: { request: Request; token?: TokenInfo; error?: string }): Promise<void>;
-  logResponse(input: { request: Request; token?: TokenInfo; response?: Response; error?: string; wrapInfo?: Envelope['wrap_info'] }): Promise<void>;
+  logResponse(input: { request: Request; token?: TokenInfo; response?: ResolvedResponse; error?: string; wrapInfo?: WrapInfo }): Promise<void>;
+}
+
+/** A successful logical response, ready for the envelope (http/envelope.ts). */
+export interface LogicalResponse {
+  requestId: string;
+  path: string;
+  mountType: string;
+  status: number;
+  response: ResolvedResponse;
 }
 
 export interface Wrapper {
-  /** Stores `envelope` in a fresh single-use wrapping token's cubbyhole and returns the wrap_info. */
-  wrap(envelope: Envelope, ttl: number, creationPath: string, parent?: TokenInfo): Promise<Envelope['wrap_info']>;
+  /** Stores the response in a fresh single-use wrapping token's cubbyhole and returns the wrap_info. */
+  wrap(result: LogicalResponse, ttl: number, creationPath: string, parent?: TokenInfo): Promise<WrapInfo>;
+}
+
+/** What the core does with a backend's intents (DESIGN.md "The backend contract"). */
+export interface IntentHandler {
+  /** Registers a lease for a secret; returns its id and granted TTL. */
+  registerLease(request: Request, secret: SecretIntent): Promise<{ id: string; ttl: number; renewable: boolean; warnings: string[] }>;
+  /** The lease could not be registered: revoke the secret now so nothing outlives its record. */
+  revokeUnregistered(request: Request, secret: SecretIntent): Promise<void>;
+  /** Mints the token a login asked for and registers its lease. */
+  issueToken(request: Request, auth: AuthIntent): Promise<AuthResponse>;
+}
+
+/** What the pipeline answers; http/respond.ts turns it into status, headers and body. */
+export type PipelineResult =
+  | { kind: 'empty' }
+  | { kind: 'logical'; value: LogicalResponse }
+  | { kind: 'wrapped'; wrapInfo: WrapInfo }
+  | { kind: 'raw'; status: number; contentType: string; body: string | Uint8Array; headers?: Record<string, string> }
+  | { kind: 'help'; help: string }
+  /** Answered outside the envelope (sys/init, sys/health…): already in its wire form. */
+  | { kind: 'bare'; response: ApiResponse }
+  | { kind: 'error'; error: unknown };
+
+/** Where the request went, for metrics. */
+export interface RequestMeta {
+  mountType: string;
+  mountPath: string;
+  operation: string;
+  /** process.hrtime.bigint() at arrival. */
+  started: bigint;
 }
 
 export interface PipelineDeps<E> {
@@ -50,11 +88,10 @@ export interface PipelineDeps<E> {
   isSudoPath(path: string): boolean;
   audit?: () => AuditSink | undefined;
   wrapper?: () => Wrapper | undefined;
+  intents?: () => IntentHandler | undefined;
   /** Endpoints answered outside the envelope and before the seal check (sys/init, sys/health…). */
   bare(req: ApiRequest): Promise<ApiResponse | undefined>;
   onUnexpectedError(err: unknown, req: ApiRequest): void;
-  /** Observes every finished request (metrics). */
-  observe?: (info: { mountType: string; mountPath: string; operation: string; status: number; seconds: number }) => void;
 }
 
 export function invalidTokenError(): PermissionDeniedError {
@@ -77,11 +114,6 @@ function matchesSpecial(patterns: string[], rest: string): boolean {
     if (p.endsWith('*') ? rest.startsWith(p.slice(0, -1)) : rest === p || rest === `${p}/`) return true;
   }
   return false;
-}
-
-export function errorResponse(err: unknown): ApiResponse {
-  const reply = errorToReply(err);
-  return { status: reply.status, json: { errors: reply.errors } };
 }
 
 function parseWrapTTL(headers: Record<string, string | undefined>): number {
@@ -110,48 +142,44 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
     return { entry, info: tokens.toTokenInfo(entry) };
   }
 
-  async function handle(api: ApiRequest): Promise<ApiResponse> {
-    const started = process.hrtime.bigint();
-    let mountType = '';
-    let mountPath = '';
-    let operation = api.method.toLowerCase();
-    let result: ApiResponse;
+  async function handle(api: ApiRequest): Promise<{ result: PipelineResult; meta: RequestMeta }> {
+    const meta: RequestMeta = { mountType: '', mountPath: '', operation: api.method.toLowerCase(), started: process.hrtime.bigint() };
+    let result: PipelineResult;
     try {
       const bare = await deps.bare(api);
       if (bare) {
-        result = bare;
-        mountType = 'system';
-        mountPath = 'sys/';
+        result = { kind: 'bare', response: bare };
+        meta.mountType = 'system';
+        meta.mountPath = 'sys/';
       } else {
         const parsed = parseOperation(api);
-        operation = parsed.operation;
+        meta.operation = parsed.operation;
         if (deps.sealed()) throw new SealedError();
         const routed = deps.mounts().match(parsed.path);
         if (routed) {
-          mountType = routed.mount.info.type;
-          mountPath = routed.mount.info.path;
+          meta.mountType = routed.mount.info.type;
+          meta.mountPath = routed.mount.info.path;
         }
         result = parsed.help ? await help(api, parsed.path, routed) : await dispatch(api, parsed.operation, parsed.path, parsed.data, routed);
       }
     } catch (err) {
-      if (!(err instanceof AppError) || errorToReply(err).unexpected) deps.onUnexpectedError(err, api);
-      result = errorResponse(err);
+      if (isUnexpectedError(err)) deps.onUnexpectedError(err, api);
+      result = { kind: 'error', error: err };
     }
-    deps.observe?.({ mountType, mountPath, operation, status: result.status, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
-    return result;
+    return { result, meta };
   }
 
   /** `?help=1`: the path's help text; any valid token may ask (as in Vault). */
-  async function help(api: ApiRequest, path: string, routed: { mount: MountedBackend; rest: string } | undefined): Promise<ApiResponse> {
+  async function help(api: ApiRequest, path: string, routed: { mount: MountedBackend; rest: string } | undefined): Promise<PipelineResult> {
     await authenticate(deps.tokens(), tokenFromHeaders(api.headers), true);
     if (!routed) throw new UnsupportedPathError(path);
-    return { status: 200, json: { help: routed.mount.backend.help(routed.rest) } };
+    return { kind: 'help', help: routed.mount.backend.help(routed.rest) };
   }
 
   async function dispatch(
     api: ApiRequest, op: Operation, path: string, data: Record<string, unknown>,
     routed: { mount: MountedBackend; rest: string } | undefined,
-  ): Promise<ApiResponse> {
+  ): Promise<PipelineResult> {
     const clientToken = tokenFromHeaders(api.headers);
     const wrapTTL = parseWrapTTL(api.headers);
     const unauthenticated = routed !== undefined && matchesSpecial(routed.mount.backend.specialPaths.unauthenticated, routed.rest);
@@ -187,8 +215,8 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
       }
     } catch (err) {
       // Refused requests leave a trail too: who tried what, and why it was refused.
-      if (auditing && err instanceof AppError) {
-        await audit!.logRequest({ request, token: info, error: errorToReply(err).errors.join('; ') || 'permission denied' }).catch(() => undefined);
+      if (auditing && !isUnexpectedError(err)) {
+        await audit!.logRequest({ request, token: info, error: errorMessages(err).join('; ') || 'permission denied' }).catch(() => undefined);
       }
       throw err;
     }
@@ -198,41 +226,59 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
     const counted = entry !== undefined && !unauthenticated ? entry : undefined;
     if (counted !== undefined && !(await tokens.use(counted))) throw invalidTokenError();
 
-    let resp: Response | undefined;
+    let resp: ResolvedResponse | undefined;
     try {
-      resp = await routed.mount.backend.handleRequest(request);
-      if (op === 'list') checkListResult(resp);
+      const raw = await routed.mount.backend.handleRequest(request);
+      if (op === 'list') checkListResult(raw);
+      resp = raw && (await resolveIntents(request, raw));
     } catch (err) {
       if (counted !== undefined) await tokens.finishRequest?.(counted);
       if (auditing) {
-        const reply = errorToReply(err);
-        await audit!.logResponse({ request, token: info, error: reply.errors.join('; ') || String(reply.status) });
+        await audit!.logResponse({ request, token: info, error: errorMessages(err).join('; ') || 'error' });
       }
       throw err;
     }
     if (counted !== undefined) await tokens.finishRequest?.(counted);
     const result = await respond(request, path, resp, wrapTTL, info, routed);
-    if (auditing) await audit!.logResponse({ request, token: info, response: resp, wrapInfo: result.wrapInfo ?? undefined });
-    return result.api;
+    if (auditing) await audit!.logResponse({ request, token: info, response: resp, wrapInfo: result.kind === 'wrapped' ? result.wrapInfo : undefined });
+    return result;
+  }
+
+  /** Acts on the backend's intents: a lease for `secret`, a token for `auth`. */
+  async function resolveIntents(request: Request, resp: Response): Promise<ResolvedResponse> {
+    const out: ResolvedResponse = resp;
+    if (resp.issuedAuth) out.authBlock = resp.issuedAuth;
+    if (!resp.secret && !resp.auth) return out;
+    const intents = deps.intents?.();
+    if (!intents) throw new SealedError();
+    if (resp.secret) {
+      const secret = resp.secret;
+      try {
+        const lease = await intents.registerLease(request, secret);
+        out.lease = { id: lease.id, ttl: lease.ttl, renewable: lease.renewable };
+        if (lease.warnings.length > 0) out.warnings = [...(out.warnings ?? []), ...lease.warnings];
+      } catch (err) {
+        // Nothing may outlive its lease record: take the secret back before failing the request.
+        await intents.revokeUnregistered(request, secret).catch(() => undefined);
+        throw err;
+      }
+    }
+    if (resp.auth) out.authBlock = await intents.issueToken(request, resp.auth);
+    return out;
   }
 
   async function respond(
-    request: Request, path: string, resp: Response | undefined, wrapTTL: number, info: TokenInfo | undefined,
+    request: Request, path: string, resp: ResolvedResponse | undefined, wrapTTL: number, info: TokenInfo | undefined,
     routed: { mount: MountedBackend; rest: string },
-  ): Promise<{ api: ApiResponse; wrapInfo?: Envelope['wrap_info'] }> {
-    if (resp === undefined) return { api: { status: 204 } };
-    if (resp.raw) return { api: { status: resp.raw.status, raw: { contentType: resp.raw.contentType, body: resp.raw.body }, headers: resp.raw.headers } };
-
-    const envelope = buildEnvelope(request.id, path, { ...resp, authBlock: resp.issuedAuth }, routed.mount.info.type);
-    const status = resp.statusCode ?? 200;
-    if (wrapTTL > 0 && status < 400) {
+  ): Promise<PipelineResult> {
+    if (resp === undefined) return { kind: 'empty' };
+    if (resp.raw) return { kind: 'raw', status: resp.raw.status, contentType: resp.raw.contentType, body: resp.raw.body, headers: resp.raw.headers };
+    const value: LogicalResponse = { requestId: request.id, path, mountType: routed.mount.info.type, status: resp.statusCode ?? 200, response: resp };
+    if (wrapTTL > 0 && value.status < 400) {
       const wrapper = deps.wrapper?.();
-      if (wrapper) {
-        const wrapInfo = await wrapper.wrap(envelope, wrapTTL, path, info);
-        return { api: { status: 200, json: wrapOnlyEnvelope('', wrapInfo) }, wrapInfo };
-      }
+      if (wrapper) return { kind: 'wrapped', wrapInfo: await wrapper.wrap(value, wrapTTL, path, info) };
     }
-    return { api: { status, json: envelope } };
+    return { kind: 'logical', value };
   }
 
   return { handle };

@@ -1,6 +1,8 @@
-// Assembles one Coffer server: physical storage → barrier → seal manager, and at every unseal the
-// policy store, token store and mount table (each rebuilt from barrier storage). The pipeline is
-// the single entry point for API requests; the HTTP layer and tests both call `handle`.
+// Assembles one Coffer server: physical storage → barrier → seal manager. Unsealing only opens the
+// barrier; becoming active (at once, unless the node starts as a standby) builds the policy store,
+// token store, mount table, audit broker and expiration manager from barrier storage, restores the
+// leases and starts the backends' background work. The pipeline is the single entry point for API
+// requests; the HTTP layer and tests both call `handle`.
 import { Barrier } from '../core/barrier/barrier.js';
 import { createSealManager } from '../core/seal/seal-manager.js';
 import { SealedError } from '../core/errors.js';
@@ -15,9 +17,17 @@ import { cubbyholeFactory, destroyCubbyhole } from '../engines/cubbyhole/index.j
 import { kvFactory } from '../engines/kv/index.js';
 import type { BackendFactory } from '../framework/types.js';
 import { createMountTable, type MountTable } from '../router/mount-table.js';
-import { createPipeline } from '../router/pipeline.js';
+import { createPipeline, type IntentHandler, type RequestMeta } from '../router/pipeline.js';
+import { createExpirationManager, type ExpirationManager } from '../lease/expiration-manager.js';
+import { leasePaths } from '../sys/path-leases.js';
+import { createBackgroundRunner } from './background.js';
+import { deleteWAL } from '../framework/wal.js';
+import { toApiResponse } from '../http/respond.js';
+import { sanitizePolicies } from '../auth/token/store.js';
+import type { AuthIntent, Request, SecretIntent } from '../framework/types.js';
+import { createPasswordPolicyStore as passwordStoreFor, generateDefaultPassword } from '../sys-tools/password-policy.js';
 import { createAuditBroker, loadOrCreateAuditChainSecret, type AuditBroker } from '../audit/broker.js';
-import { createPasswordPolicyStore, type PasswordPolicyStore } from '../sys-tools/password-policy.js';
+import type { PasswordPolicyStore } from '../sys-tools/password-policy.js';
 import { auditPaths } from '../sys/path-audit.js';
 import { toolPaths } from '../sys/path-tools.js';
 import type { PathDef } from '../framework/backend.js';
@@ -38,6 +48,23 @@ export interface CoreOptions {
   logError?: (err: unknown, context: string) => void;
   /** Told when an audit device fails a write (never given the entry). */
   onAuditFailure?: (path: string, err: unknown) => void;
+  /** Operational messages of background work (lease revocation, periodic tasks); never secret values. */
+  logEvent?: (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
+  /** Told when a lease becomes irrevocable (metrics). */
+  onIrrevocableLease?: (leaseId: string) => void;
+  /** 'standby': unseal opens the barrier only; becomeActive() starts serving (HA). Default 'active'. */
+  startAs?: 'active' | 'standby';
+  /** First retry delay of a failed lease revocation (ms; doubles per attempt). Default 10 s. */
+  leaseRetryBaseMs?: number;
+}
+
+/** What every finished request reports (metrics). */
+export interface RequestObservation {
+  mountType: string;
+  mountPath: string;
+  operation: string;
+  status: number;
+  seconds: number;
 }
 
 /** Services that exist only while unsealed. */
@@ -47,13 +74,15 @@ interface Unsealed {
   mounts: MountTable;
   audit: AuditBroker;
   passwords: PasswordPolicyStore;
+  leases: ExpirationManager;
+  background: ReturnType<typeof createBackgroundRunner>;
 }
 
 /** Hooks later subsystems (metrics, more engines) attach to without the core knowing them. */
 export interface CoreExtensions {
   sysPaths?: PathDef[];
   factories?: Record<string, BackendFactory>;
-  observe?: Parameters<typeof createPipeline>[0]['observe'];
+  observe?: (info: RequestObservation) => void;
 }
 
 export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
@@ -99,10 +128,13 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
     keyStatus: () => barrier.keyStatus(),
   };
 
-  async function onUnseal(): Promise<void> {
+  /** Builds every service from barrier storage and starts serving: lease restore, background work. */
+  async function becomeActive(): Promise<void> {
+    if (live || barrier.sealed) return;
     const sysView = createStorageView(barrier, 'sys/');
     const policies = createPolicyStore(sysView);
     await policies.ensureDefaults();
+    const passwords = passwordStoreFor(sysView);
     const audit = createAuditBroker({
       storage: barrier,
       chainKey: await loadOrCreateAuditChainSecret(barrier),
@@ -110,8 +142,23 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
     });
     await audit.restore();
     let mounts: MountTable | undefined;
+    let tokens: TokenStore | undefined;
+    const leases = createExpirationManager({
+      storage: createStorageView(barrier, 'sys/expire/'),
+      resolve(leaseId) {
+        const m = mounts?.match(leaseId)?.mount;
+        if (!m) return undefined;
+        const info = m.info;
+        return { backend: m.backend, storage: m.storage, mountPath: info.path, maxLeaseTTL: () => info.config.maxLeaseTTL || defaults.maxLeaseTTL };
+      },
+      revokeToken: async (id) => { await tokens?.revokeById(id); },
+      tokenExists: async (id) => (await tokens?.existsById(id)) ?? false,
+      retryBaseMs: options.leaseRetryBaseMs,
+      log: (level, msg, fields) => options.logEvent?.(level, msg, fields),
+      onIrrevocable: (id) => options.onIrrevocableLease?.(id),
+    });
     const tokenTTL = () => mounts?.get('auth', 'token/')?.info.config;
-    const tokens = createTokenStore({
+    tokens = createTokenStore({
       // Token entries are read on every request; the token store is their only writer.
       storage: createCachedStorage(createStorageView(barrier, 'sys/token/'), { maxEntries: 20_000, cacheable: (k) => k.startsWith('id/') }),
       defaultTTL: () => tokenTTL()?.defaultLeaseTTL || defaults.defaultLeaseTTL,
@@ -119,13 +166,20 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
       onRevoke: async (entry: TokenEntry) => {
         const cubbyhole = mounts?.get('secret', 'cubbyhole/');
         if (cubbyhole && entry.cubbyholeId) await destroyCubbyhole(cubbyhole.storage, entry.cubbyholeId);
+        await leases.tokenRevoked(entry.path, entry.id);
       },
+      onCreate: (entry) => leases.registerToken({
+        path: entry.path, tokenId: entry.id, issueTime: entry.issueTimeMs, expireTime: entry.expireTimeMs, ttl: entry.ttl, renewable: entry.renewable,
+      }),
+      onRenew: (entry) => leases.tokenRenewed(entry.path, entry.id, entry.expireTimeMs, entry.lastRenewalTimeMs),
     });
+    const tokenStore = tokens;
     const factories: Record<string, BackendFactory> = {
       system: () => createSystemBackend(sysContext, [
-        ...wrapping.paths, ...auditPaths(() => unsealed().audit), ...toolPaths(() => unsealed().passwords), ...(ext.sysPaths ?? []),
+        ...wrapping.paths, ...auditPaths(() => unsealed().audit), ...toolPaths(() => unsealed().passwords),
+        ...leasePaths(() => unsealed().leases), ...(ext.sysPaths ?? []),
       ]),
-      token: createTokenBackend(tokens, {
+      token: createTokenBackend(tokenStore, {
         // Some token options need sudo on the path; the pipeline's ACL check already decided it.
         isSudo: (req) => req.sudo === true,
         policyExists: async (name) => (await policies.get(name)) !== undefined,
@@ -135,25 +189,69 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
       generic: kvFactory,
       ...ext.factories,
     };
-    mounts = createMountTable({ storage: barrier, factories, defaults });
+    mounts = createMountTable({
+      storage: barrier, factories, defaults,
+      generatePassword: (name) => (name === '' ? generateDefaultPassword() : passwords.generate(name)),
+      // A mount's leases go before the mount does (an unmount with unrevocable leases fails).
+      beforeUnmount: async (path) => { await leases.revokePrefix(path, false); },
+    });
     await mounts.load();
-    live = { policies, tokens, mounts, audit, passwords: createPasswordPolicyStore(sysView) };
+    const mountTable = mounts;
+    const background = createBackgroundRunner({ mounts: () => mountTable.all(), log: (level, msg, fields) => options.logEvent?.(level, msg, fields) });
+    live = { policies, tokens: tokenStore, mounts: mountTable, audit, passwords, leases, background };
+    void leases.start();
+    background.start();
+  }
+
+  /** Stops serving but keeps the barrier open (HA step-down), or as the first step of sealing. */
+  async function becomeIdle(): Promise<void> {
+    const current = live;
+    live = undefined;
+    if (!current) return;
+    await current.background.stop();
+    await current.leases.stop();
+    await current.mounts.teardown();
+    await current.audit.close();
+  }
+
+  async function onUnseal(): Promise<void> {
+    if ((options.startAs ?? 'active') === 'active') await becomeActive();
   }
 
   async function onSeal(): Promise<void> {
-    const current = live;
-    live = undefined;
-    await current?.mounts.teardown();
-    await current?.audit.close();
+    await becomeIdle();
   }
 
+  /** The core's side of the backend contract: leases for secrets, tokens for logins. */
+  const intents: IntentHandler = {
+    async registerLease(request: Request, secret: SecretIntent) {
+      const m = unsealed().mounts.get(request.mount.path.startsWith('auth/') ? 'auth' : 'secret', request.mount.path.replace(/^auth\//, ''));
+      const cfg = m?.info.config ?? request.mount.config;
+      const lease = await unsealed().leases.register({
+        path: request.fullPath, secret, tokenId: request.token?.type === 'service' ? request.token.id : '',
+        defaultTTL: cfg.defaultLeaseTTL || defaults.defaultLeaseTTL, maxTTL: cfg.maxLeaseTTL || defaults.maxLeaseTTL,
+      });
+      // The lease is durable: the WAL entries that guarded the secret's creation are done with.
+      for (const id of secret.walIds ?? []) await deleteWAL(request.storage, id).catch(() => undefined);
+      return lease;
+    },
+    async revokeUnregistered(request: Request, secret: SecretIntent) {
+      const m = unsealed().mounts.match(request.fullPath)?.mount;
+      await m?.backend.secrets?.[secret.type]?.revoke({
+        leaseId: '', internal: secret.internal, issueTime: Date.now(), expireTime: Date.now(), ttl: 0, increment: 0, storage: request.storage,
+      });
+    },
+    async issueToken(request: Request, auth: AuthIntent) {
+      return issueLoginToken(unsealed().tokens, request, auth);
+    },
+  };
   seal.onUnseal.push(onUnseal);
   seal.onSeal.push(onSeal);
 
   const bare = createBareHandler({
     seal,
     createRootToken: () => unsealed().tokens.createRootToken(),
-    isActive: () => true,
+    isActive: () => live !== undefined || barrier.sealed,
   });
 
   const pipeline = createPipeline<TokenEntry>({
@@ -164,13 +262,25 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
     isSudoPath,
     audit: () => live?.audit,
     wrapper: () => wrapping.wrapper,
+    intents: () => (live ? intents : undefined),
     bare,
     onUnexpectedError: (err, req) => logError(err, `${req.method} /v1/${req.path}`),
-    observe: ext.observe,
   });
 
+  async function handle(req: ApiRequest): Promise<ApiResponse> {
+    const { result, meta } = await pipeline.handle(req);
+    const api = toApiResponse(result);
+    if (ext.observe) ext.observe(observation(meta, api.status));
+    return api;
+  }
+
   return {
-    handle: (req: ApiRequest): Promise<ApiResponse> => pipeline.handle(req),
+    handle,
+    /** Starts serving on an unsealed standby (HA); a no-op when already active. */
+    becomeActive,
+    /** Stops serving but stays unsealed (HA step-down). */
+    becomeIdle,
+    isActive: () => live !== undefined,
     seal,
     barrier,
     /** Services available while unsealed (throws SealedError otherwise). */
@@ -193,3 +303,29 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
 }
 
 export type Core = ReturnType<typeof createCore>;
+
+function observation(meta: RequestMeta, status: number): RequestObservation {
+  return {
+    mountType: meta.mountType, mountPath: meta.mountPath, operation: meta.operation, status,
+    seconds: Number(process.hrtime.bigint() - meta.started) / 1e9,
+  };
+}
+
+/**
+ * Mints the token a login asked for (AuthIntent): an orphan service or batch token on the auth
+ * mount's TTLs, with Vault's display name rule ("<mount path>-<name>", e.g. userpass-bob).
+ */
+async function issueLoginToken(tokens: TokenStore, request: Request, auth: AuthIntent) {
+  const mountName = request.mount.path.replace(/^auth\//, '').replace(/\/$/, '').replace(/\//g, '-');
+  const displayName = auth.displayName ? `${mountName}-${auth.displayName}` : mountName;
+  const type = auth.tokenType === 'batch' || auth.tokenType === 'default-batch' ? 'batch' : 'service';
+  const cfg = request.mount.config;
+  const { token, entry, warnings } = await tokens.create({
+    policies: sanitizePolicies(auth.policies, !auth.noDefaultPolicy), meta: auth.metadata ?? null, displayName,
+    ttl: auth.ttl, explicitMaxTTL: auth.explicitMaxTTL, period: auth.period, numUses: auth.numUses, renewable: auth.renewable ?? true,
+    type, path: request.fullPath, orphan: true,
+    mountTTL: { defaultTTL: cfg.defaultLeaseTTL, maxTTL: auth.maxTTL && auth.maxTTL > 0 ? Math.min(auth.maxTTL, cfg.maxLeaseTTL || auth.maxTTL) : cfg.maxLeaseTTL },
+  });
+  void warnings;
+  return tokens.authResponse(token, entry);
+}

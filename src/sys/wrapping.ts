@@ -3,12 +3,12 @@
 import { InvalidRequestError, PermissionDeniedError } from '../core/errors.js';
 import { definePath, type PathDef } from '../framework/backend.js';
 import type { TokenInfo } from '../framework/types.js';
-import { wrapOnlyEnvelope, type Envelope, type WrapInfo } from '../http/envelope.js';
+import { buildEnvelope, wrapOnlyEnvelope, type Envelope, type WrapInfo } from '../http/envelope.js';
 import { createKeyedMutex } from '../lib/keyed-mutex.js';
 import type { Storage } from '../storage/backend.js';
 import { getJSON, putJSON } from '../storage/json.js';
 import type { TokenEntry, TokenStore } from '../auth/token/store.js';
-import type { Wrapper } from '../router/pipeline.js';
+import type { LogicalResponse, Wrapper } from '../router/pipeline.js';
 
 export const WRAPPING_POLICY = 'response-wrapping';
 const NOT_VALID = 'wrapping token is not valid or does not exist';
@@ -31,21 +31,25 @@ export function createWrapping(deps: WrappingDeps) {
   const keyFor = (entry: TokenEntry) => `${entry.cubbyholeId}/response`;
   const metaFor = (entry: TokenEntry) => `${entry.cubbyholeId}/wrapinfo`;
 
+  /** Stores an envelope in a fresh wrapping token's cubbyhole. */
+  async function wrapEnvelope(envelope: Envelope, ttl: number, creationPath: string): Promise<WrapInfo> {
+    const { token, entry } = await deps.tokens().create({
+      policies: [WRAPPING_POLICY], internal: true, ttl, explicitMaxTTL: ttl, numUses: 1, renewable: false, displayName: 'response-wrapping', path: creationPath,
+    });
+    const creationTime = new Date(entry.issueTimeMs).toISOString();
+    const stored: StoredWrap = { response: JSON.stringify(envelope), creation_path: creationPath, creation_time: creationTime, creation_ttl: ttl };
+    // The legacy read of cubbyhole/response shows {response: "<json>"}; the metadata lives beside it.
+    await putJSON(deps.cubbyholeStorage(), keyFor(entry), { response: stored.response });
+    await putJSON(deps.cubbyholeStorage(), metaFor(entry), { creation_path: creationPath, creation_time: creationTime, creation_ttl: ttl });
+    const info: WrapInfo = { token, accessor: entry.accessor, ttl, creation_time: creationTime, creation_path: creationPath };
+    const auth = envelope.auth as { accessor?: string } | null;
+    if (auth?.accessor) info.wrapped_accessor = auth.accessor;
+    return info;
+  }
+
   const wrapper: Wrapper = {
-    async wrap(envelope: Envelope, ttl: number, creationPath: string): Promise<WrapInfo> {
-      const { token, entry } = await deps.tokens().create({
-        policies: [WRAPPING_POLICY], internal: true, ttl, explicitMaxTTL: ttl, numUses: 1, renewable: false, displayName: 'response-wrapping', path: creationPath,
-      });
-      const creationTime = new Date(entry.issueTimeMs).toISOString();
-      const stored: StoredWrap = { response: JSON.stringify(envelope), creation_path: creationPath, creation_time: creationTime, creation_ttl: ttl };
-      // The legacy read of cubbyhole/response shows {response: "<json>"}; the metadata lives beside it.
-      await putJSON(deps.cubbyholeStorage(), keyFor(entry), { response: stored.response });
-      await putJSON(deps.cubbyholeStorage(), metaFor(entry), { creation_path: creationPath, creation_time: creationTime, creation_ttl: ttl });
-      const info: WrapInfo = { token, accessor: entry.accessor, ttl, creation_time: creationTime, creation_path: creationPath };
-      const auth = envelope.auth as { accessor?: string } | null;
-      if (auth?.accessor) info.wrapped_accessor = auth.accessor;
-      return info;
-    },
+    wrap: (result: LogicalResponse, ttl: number, creationPath: string) =>
+      wrapEnvelope(buildEnvelope(result.requestId, result.path, result.response, result.mountType), ttl, creationPath),
   };
 
   async function wrappingEntry(token: string): Promise<TokenEntry> {
@@ -126,7 +130,7 @@ export function createWrapping(deps: WrappingDeps) {
       operations: {
         update: async (req, d) => {
           const stored = await consume(target(req.clientToken, req.token, d.string('token')));
-          const info = await wrapper.wrap(JSON.parse(stored.response) as Envelope, stored.creation_ttl, stored.creation_path);
+          const info = await wrapEnvelope(JSON.parse(stored.response) as Envelope, stored.creation_ttl, stored.creation_path);
           return { raw: { status: 200, contentType: 'application/json', body: JSON.stringify(wrapOnlyEnvelope(req.id, info)) } };
         },
       },

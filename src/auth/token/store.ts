@@ -85,6 +85,8 @@ export interface CreateTokenParams {
   entityId?: string;
   /** Create without a parent link even though `parent` (the creator) is given: the creator is still checked. */
   orphan?: boolean;
+  /** The TTLs of the auth mount that issued a login token (default: the token mount's). Seconds. */
+  mountTTL?: { defaultTTL: number; maxTTL: number };
 }
 
 export interface CreateTokenResult {
@@ -104,8 +106,12 @@ export interface TokenStoreDeps {
   /** Seconds, from the token mount / server config. */
   defaultTTL(): number;
   maxTTL(): number;
-  /** Called for every revoked service token (server core destroys the cubbyhole, later leases). */
+  /** Called for every revoked service token (server core destroys the cubbyhole and revokes its leases). */
   onRevoke?: (entry: TokenEntry) => Promise<void>;
+  /** Called once a service token with a TTL is stored (the expiration manager indexes its expiry). */
+  onCreate?: (entry: TokenEntry) => Promise<void>;
+  /** Called after a renewal moved a token's expiry. */
+  onRenew?: (entry: TokenEntry) => Promise<void>;
   /** ms clock, for tests. */
   now?: () => number;
 }
@@ -149,6 +155,10 @@ export interface TokenStore {
   remainingTTL(entry: TokenEntry): number;
   /** Removes dangling index entries and revokes expired or exhausted tokens. Returns counts. */
   tidy(): Promise<TidyReport>;
+  /** Revokes the tree of the stored token with this salted id (the expiration manager's token expiry). */
+  revokeById(id: string): Promise<void>;
+  /** Whether a stored token with this salted id exists. */
+  existsById(id: string): Promise<boolean>;
 }
 
 export interface TidyReport {
@@ -404,8 +414,8 @@ export function createTokenStore(deps: TokenStoreDeps): TokenStore {
     let ttl = ttlIn;
     if (period > 0 || ttl > 0 || !isRoot) {
       const r = calculateTTL({
-        increment: 0, backendTTL: ttl, period, explicitMaxTTL, defaultTTL: defaultTTL(), maxTTL: maxTTL(),
-        startTime: creationTime, now: creationTime,
+        increment: 0, backendTTL: ttl, period, explicitMaxTTL, defaultTTL: params.mountTTL?.defaultTTL || defaultTTL(),
+        maxTTL: params.mountTTL?.maxTTL || maxTTL(), startTime: creationTime, now: creationTime,
       });
       ttl = r.ttl;
       warnings.push(...r.warnings);
@@ -467,6 +477,7 @@ export function createTokenStore(deps: TokenStoreDeps): TokenStore {
     } else {
       await store(entry, true);
     }
+    if (entry.expireTimeMs > 0) await deps.onCreate?.(entry);
     return { token, entry, warnings };
   }
 
@@ -485,6 +496,7 @@ export function createTokenStore(deps: TokenStoreDeps): TokenStore {
       current.expireTimeMs = now + r.ttl * 1000;
       current.lastRenewalTimeMs = now;
       await store(current, false);
+      await deps.onRenew?.(current);
       Object.assign(entry, current);
       return { entry: current, warnings: r.warnings };
     });
@@ -604,5 +616,12 @@ export function createTokenStore(deps: TokenStoreDeps): TokenStore {
     lookupIncludingLastUse: (token) => lookupRaw(token, true),
     use, finishRequest, toTokenInfo, createRootToken, create, renew, revokeTree, revokeOrphan, lookupAccessor, listAccessors,
     authResponse, remainingTTL, tidy,
+    async revokeById(id) {
+      const entry = await readEntry(id);
+      if (entry) await revokeTree(entry);
+    },
+    async existsById(id) {
+      return (await readEntry(id)) !== undefined;
+    },
   };
 }

@@ -9,20 +9,8 @@ const LEGACY_BATCH_PREFIX = 'b.';
 /** Random part of a service token and of an accessor: 24 base62 chars ≈ 142.9 bits. */
 export const TOKEN_RANDOM_LENGTH = 24;
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-/** `n` uniformly random base62 characters (rejection sampling, no modulo bias). */
-export function randomBase62(n: number): string {
-  let out = '';
-  while (out.length < n) {
-    for (const b of randomBytes(n * 2)) {
-      if (b >= 248) continue; // 248 = 4 * 62
-      out += BASE62[b % 62];
-      if (out.length === n) break;
-    }
-  }
-  return out;
-}
+export { randomBase62 } from '../../lib/ids.js';
+import { randomBase62 } from '../../lib/ids.js';
 
 export function newServiceToken(): string {
   return SERVICE_PREFIX + randomBase62(TOKEN_RANDOM_LENGTH);
@@ -77,24 +65,4 @@ export function decodeBatchToken(key: Uint8Array, token: string): unknown {
   }
 }
 
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, '0');
-}
-
-/**
- * RFC 3339 in the server's local offset, as Go prints time.Time in JSON (RFC3339Nano: trailing
- * zeros of the fraction dropped, "Z" for UTC). Vault's token lookups use local time.
- */
-export function formatTokenTime(ms: number): string {
-  const d = new Date(ms);
-  const offsetMin = -d.getTimezoneOffset();
-  const local = new Date(ms + offsetMin * 60_000);
-  let s = `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}`
-    + `T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}`;
-  const frac = local.getUTCMilliseconds();
-  if (frac !== 0) s += '.' + pad(frac, 3).replace(/0+$/, '');
-  if (offsetMin === 0) return s + 'Z';
-  const sign = offsetMin > 0 ? '+' : '-';
-  const abs = Math.abs(offsetMin);
-  return `${s}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
-}
+export { formatGoTime as formatTokenTime } from '../../lib/go-time.js';
