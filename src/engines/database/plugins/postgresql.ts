@@ -1,0 +1,164 @@
+// PostgreSQL via `pg`: plugin_name postgresql-database-plugin. Identifiers are limited to 63 bytes.
+import pg from 'pg';
+import { formatExpiration, renderStatement, scrub } from '../statements.js';
+import { substituteConnectionUrl, type ConnectionSettings, type DatabaseConnection, type DatabasePlugin } from './plugin.js';
+
+const { Pool, escapeIdentifier, escapeLiteral } = pg;
+
+const DEFAULT_TEMPLATE = '{{ printf "v-%s-%s-%s-%s" (.DisplayName | truncate 8) (.RoleName | truncate 8) (random 20) (unix_time) | truncate 63 }}';
+
+/** Parses a libpq key=value DSN ("host=h port=5432 user=u password='p w' dbname=d sslmode=disable"). */
+export function parseKeyValueDSN(dsn: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /\s*([A-Za-z_]+)\s*=\s*(?:'((?:\\.|[^'\\])*)'|(\S*))/gy;
+  let m: RegExpExecArray | null;
+  let last = 0;
+  while ((m = re.exec(dsn)) !== null) {
+    out[m[1]!] = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]!;
+    last = re.lastIndex;
+  }
+  if (dsn.slice(last).trim() !== '') throw new Error('invalid connection string: expected key=value pairs or a postgresql:// URL');
+  return out;
+}
+
+function poolConfig(s: ConnectionSettings): pg.PoolConfig {
+  const url = substituteConnectionUrl(s);
+  const base: pg.PoolConfig = {
+    max: s.maxOpenConnections,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 10_000,
+    maxLifetimeSeconds: s.maxConnectionLifetime > 0 ? s.maxConnectionLifetime : undefined,
+    allowExitOnIdle: true,
+    application_name: 'coffer',
+  };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url.trim())) {
+    const hasUserInfo = /^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(url.trim());
+    return {
+      ...base,
+      connectionString: url.trim(),
+      ...(hasUserInfo || !s.username ? {} : { user: s.username, password: s.password }),
+    };
+  }
+  const kv = parseKeyValueDSN(url);
+  const ssl = kv.sslmode && kv.sslmode !== 'disable' ? { rejectUnauthorized: kv.sslmode === 'verify-full' || kv.sslmode === 'verify-ca' } : undefined;
+  return {
+    ...base,
+    host: kv.host ?? kv.hostaddr,
+    port: kv.port ? Number(kv.port) : undefined,
+    user: kv.user ?? (s.username || undefined),
+    password: kv.password ?? (s.password || undefined),
+    database: kv.dbname,
+    ssl,
+  };
+}
+
+function createConnection(s: ConnectionSettings): DatabaseConnection {
+  const secrets = [s.password, substituteConnectionUrl(s)];
+  const clean = (err: unknown, extra: Array<string | undefined> = []): Error => {
+    const msg = err instanceof Error ? err.message || String(err) : String(err);
+    const code = (err as { code?: unknown }).code;
+    const text = msg === '' && typeof code === 'string' ? code : msg;
+    return new Error(scrub(text, [...secrets, ...extra]));
+  };
+  let pool: pg.Pool;
+  try {
+    pool = new Pool(poolConfig(s));
+  } catch (err) {
+    throw clean(err);
+  }
+  // An idle client dying (server restart) must not crash the process.
+  pool.on('error', () => undefined);
+
+  async function tx(statements: string[], values: Record<string, string>, hidden: Array<string | undefined> = []): Promise<void> {
+    let client: pg.PoolClient;
+    try { client = await pool.connect(); } catch (err) { throw clean(err, hidden); }
+    try {
+      await client.query('BEGIN');
+      for (const stmt of statements) await client.query(renderStatement(stmt, values));
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw clean(err, hidden);
+    } finally {
+      client.release();
+    }
+  }
+
+  async function query<T extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<T[]> {
+    try { return (await pool.query<T>(text, params)).rows; } catch (err) { throw clean(err); }
+  }
+
+  async function userExists(username: string): Promise<boolean> {
+    return (await query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username])).length > 0;
+  }
+
+  return {
+    async verify() {
+      await query('SELECT 1');
+    },
+    async newUser(req) {
+      const values = { name: req.username, username: req.username, password: req.password, expiration: formatExpiration(req.expiration) };
+      await tx(req.creationStatements, values, [req.password]);
+    },
+    async exec(statements, values) {
+      await tx(statements, values, [values.password]);
+    },
+    userExists,
+    async deleteUser(username, statements) {
+      if (!(await userExists(username))) return;
+      if (statements.length > 0) {
+        await tx(statements, { name: username, username });
+        return;
+      }
+      const u = escapeIdentifier(username);
+      const schemas = await query<{ schema: string }>(
+        `SELECT DISTINCT table_schema AS schema FROM information_schema.role_table_grants WHERE grantee = $1
+         UNION SELECT DISTINCT table_schema FROM information_schema.role_column_grants WHERE grantee = $1`, [username]);
+      const db = (await query<{ db: string }>('SELECT current_database() AS db'))[0]!.db;
+      const stmts: string[] = [];
+      for (const { schema } of schemas) {
+        if (schema === 'public') continue;
+        const sc = escapeIdentifier(schema);
+        stmts.push(`REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA ${sc} FROM ${u}`, `REVOKE USAGE ON SCHEMA ${sc} FROM ${u}`);
+      }
+      stmts.push(
+        `REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA public FROM ${u}`,
+        `REVOKE ALL PRIVILEGES ON ALL SEQUENCES IN SCHEMA public FROM ${u}`,
+        `REVOKE ALL PRIVILEGES ON ALL FUNCTIONS IN SCHEMA public FROM ${u}`,
+        `REVOKE USAGE ON SCHEMA public FROM ${u}`,
+        `REVOKE CONNECT ON DATABASE ${escapeIdentifier(db)} FROM ${u}`,
+        // Objects the user created would block DROP ROLE: hand them to the root user.
+        `REASSIGN OWNED BY ${u} TO CURRENT_USER`,
+        `DROP OWNED BY ${u}`,
+        `DROP ROLE IF EXISTS ${u}`,
+      );
+      await tx(stmts, {});
+    },
+    async renewUser(username, expiration, statements) {
+      const exp = formatExpiration(expiration);
+      if (statements.length > 0) {
+        await tx(statements, { name: username, username, expiration: exp });
+        return;
+      }
+      await tx([`ALTER ROLE ${escapeIdentifier(username)} VALID UNTIL ${escapeLiteral(exp)}`], {});
+    },
+    async setPassword(username, password, statements) {
+      if (statements.length > 0) {
+        await tx(statements, { name: username, username, password }, [password]);
+        return;
+      }
+      if (!(await userExists(username))) throw new Error(`role "${username}" does not exist`);
+      await tx([`ALTER ROLE ${escapeIdentifier(username)} WITH PASSWORD ${escapeLiteral(password)}`], {}, [password]);
+    },
+    async close() {
+      await pool.end().catch(() => undefined);
+    },
+  };
+}
+
+export const postgresqlPlugin: DatabasePlugin = {
+  names: ['postgresql-database-plugin'],
+  maxUsernameLength: () => 63,
+  defaultUsernameTemplate: () => DEFAULT_TEMPLATE,
+  open: (settings) => createConnection(settings),
+};
