@@ -159,6 +159,11 @@ export function createMetrics(options: MetricsOptions = {}) {
     registers: [registry],
   });
   for (const w of EXPIRY_WINDOWS) leasesExpiring.set({ window: w }, 0);
+  const irrevocableLeases = new Counter({
+    name: 'coffer_leases_irrevocable_total',
+    help: 'Leases that became irrevocable: revocation failed on every retry; listed by sys/leases?type=irrevocable.',
+    registers: [registry],
+  });
   const rotationFailures = new Counter({
     name: 'coffer_rotation_failures_total',
     help: 'Failed credential rotations by mount path and role.',
@@ -207,6 +212,7 @@ export function createMetrics(options: MetricsOptions = {}) {
     auditFailed,
     setLeaseCounts,
     setLeasesExpiring,
+    leaseIrrevocable: () => irrevocableLeases.inc(),
     rotationFailed,
     /** Connects the scrape-time gauges to a core (before that they have no samples). */
     bind(core: MetricsSource): void {

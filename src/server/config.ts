@@ -20,6 +20,8 @@ export interface ServerConfig {
   ui: boolean;
   clusterName?: string;
   logLevel: string;
+  /** First retry delay of a failed lease revocation, ms (tests and benchmarks; not a config file setting). */
+  leaseRetryBaseMs?: number;
 }
 
 const KNOWN_TOP = new Set([

@@ -9,7 +9,9 @@ import { createSqliteBackend } from '../storage/sqlite.js';
 import type { StorageBackend } from '../storage/backend.js';
 import { startHttpServer, type RunningServer } from '../http/server.js';
 import { createCore, type Core, type CoreExtensions } from './core.js';
-import { createMetrics, withMetrics, type Metrics } from '../metrics/index.js';
+import { createMetrics, withMetrics, type ExpiryWindow, type Metrics } from '../metrics/index.js';
+
+const EXPIRY_SECONDS: Record<ExpiryWindow, number> = { '1h': 3600, '24h': 86_400, '7d': 604_800 };
 import type { ServerConfig, StorageConfig } from './config.js';
 
 export interface StartedServer {
@@ -40,8 +42,19 @@ export async function startServer(config: ServerConfig, logger: Logger, ext: Cor
     // Only the error's class and message are logged: request data never reaches the log.
     logError: (err, context) => logger.error({ context, err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) }, 'request failed'),
     onAuditFailure: metrics.auditFailed,
+    onIrrevocableLease: metrics.leaseIrrevocable,
+    logEvent: (level, msg, fields) => logger[level](fields, msg),
+    leaseRetryBaseMs: config.leaseRetryBaseMs,
   }, withMetrics(metrics, ext));
   metrics.bind(core);
+  // Lease gauges, reported by the expiration manager's index every 10 s while active.
+  const leaseGauges = setInterval(() => {
+    if (!core.isActive()) return;
+    const snap = core.unsealed().leases.snapshot(EXPIRY_SECONDS);
+    metrics.setLeaseCounts(snap.byMount);
+    metrics.setLeasesExpiring(snap.expiring as Record<ExpiryWindow, number>);
+  }, 10_000);
+  leaseGauges.unref();
   const listeners: RunningServer[] = [];
   try {
     for (const l of config.listeners) {
@@ -55,6 +68,7 @@ export async function startServer(config: ServerConfig, logger: Logger, ext: Cor
   return {
     core, metrics, listeners, address: listeners[0]!.address,
     async stop() {
+      clearInterval(leaseGauges);
       for (const l of listeners) await l.close();
       await core.close();
     },

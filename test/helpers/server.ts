@@ -21,6 +21,8 @@ export interface TestServerOptions {
   ext?: CoreExtensions;
   /** Mount a kv v2 engine at this path once unsealed (e.g. "secret"). */
   kv2At?: string;
+  /** First retry delay of failed lease revocations (ms). */
+  leaseRetryBaseMs?: number;
 }
 
 export interface TestServer {
@@ -39,7 +41,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const useSqlite = opts.storage === 'sqlite' || opts.sqlitePath !== undefined;
   const storage = useSqlite ? { type: 'sqlite' as const, path: opts.sqlitePath ?? join(dir, 'coffer.db') } : { type: 'memory' as const };
   const server = await startServer(
-    { storage, listeners: [{ address: '127.0.0.1:0', tlsDisable: true }], ui: false, logLevel: 'silent' },
+    { storage, listeners: [{ address: '127.0.0.1:0', tlsDisable: true }], ui: false, logLevel: 'silent', leaseRetryBaseMs: opts.leaseRetryBaseMs },
     createLogger('silent'),
     opts.ext,
   );
