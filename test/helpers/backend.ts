@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../src/core/errors.js';
 import type { Storage } from '../../src/storage/backend.js';
-import type { Backend, BackendFactory, MountInfo, Operation, Request, Response, TokenInfo } from '../../src/framework/types.js';
+import type { Backend, BackendFactory, MountInfo, Operation, Request, Response, SystemView, TokenInfo } from '../../src/framework/types.js';
 
 export function testMount(path: string, type: string, options: Record<string, string> = {}): MountInfo {
   return {
@@ -55,9 +55,12 @@ export interface Harness {
   call(operation: Operation, path: string, data?: Record<string, unknown>, token?: TokenInfo): Promise<Response | undefined>;
 }
 
-export async function createHarness(factory: BackendFactory, mount: MountInfo, ttl = { def: 2764800, max: 2764800 }): Promise<Harness> {
+/** `system` overrides parts of the SystemView the backend is given (e.g. generatePassword). */
+export async function createHarness(
+  factory: BackendFactory, mount: MountInfo, ttl = { def: 2764800, max: 2764800 }, system: Partial<SystemView> = {},
+): Promise<Harness> {
   const storage = mapStorage();
-  const backend = await factory({ mount, storage, system: { defaultLeaseTTL: () => ttl.def, maxLeaseTTL: () => ttl.max } });
+  const backend = await factory({ mount, storage, system: { defaultLeaseTTL: () => ttl.def, maxLeaseTTL: () => ttl.max, ...system } });
   await backend.initialize?.();
   return {
     backend, storage, mount,
