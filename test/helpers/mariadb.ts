@@ -52,7 +52,12 @@ export async function startMariaDB(): Promise<TestDatabase> {
 
   const errorLog = (): string => { try { return readFileSync(join(root, 'error.log'), 'utf8').slice(-4000); } catch { return ''; } };
   const cleanup = async (): Promise<void> => {
-    if (!exited) { proc.kill('SIGTERM'); await Promise.race([exitPromise, new Promise((r) => setTimeout(r, 20_000))]); }
+    if (!exited) {
+      proc.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exitPromise, new Promise((r) => { timer = setTimeout(r, 20_000); })]);
+      clearTimeout(timer);
+    }
     if (!exited) { proc.kill('SIGKILL'); await exitPromise; }
     rmSync(root, { recursive: true, force: true });
   };
