@@ -376,6 +376,26 @@ describe('static roles', () => {
   });
 });
 
+describe('password_authentication', () => {
+  test('scram-sha-256: SQL only ever sees a SCRAM verifier, and the login works', async () => {
+    await h.call('create', 'config/scram', {
+      plugin_name: 'postgresql-database-plugin', connection_url: url, username: db.user, password: db.password, allowed_roles: 'sc',
+      password_authentication: 'scram-sha-256',
+    });
+    await h.call('create', 'roles/sc', {
+      db_name: 'scram', creation_statements: [...CREATE.split(';').filter((x) => x.trim()), `INSERT INTO rollback_log VALUES ('{{password}}')`],
+    });
+    const resp = await h.call('read', 'creds/sc');
+    const { username, password } = resp!.data as { username: string; password: string };
+    assert.ok(await canLogin(username, password));
+    const logged = await admin.query("SELECT name FROM rollback_log WHERE name LIKE 'SCRAM-SHA-256$%'");
+    assert.equal(logged.rowCount, 1);
+    assert.ok(!logged.rows[0].name.includes(password));
+    await h.backend.secrets!.creds!.revoke(h.lease(resp));
+    assert.equal(((await h.call('read', 'config/scram'))!.data!.connection_details as Record<string, unknown>).password_authentication, 'scram-sha-256');
+  });
+});
+
 describe('root rotation and reset', () => {
   test('rotate-root: the old root password stops working and the engine keeps working', async () => {
     await h.call('create', 'config/rootrot', {

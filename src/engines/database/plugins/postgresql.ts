@@ -1,4 +1,5 @@
 // PostgreSQL via `pg`: plugin_name postgresql-database-plugin. Identifiers are limited to 63 bytes.
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { formatExpiration, renderStatement, scrub } from '../statements.js';
 import { substituteConnectionUrl, type ConnectionSettings, type DatabaseConnection, type DatabasePlugin } from './plugin.js';
@@ -19,6 +20,18 @@ export function parseKeyValueDSN(dsn: string): Record<string, string> {
   }
   if (dsn.slice(last).trim() !== '') throw new Error('invalid connection string: expected key=value pairs or a postgresql:// URL');
   return out;
+}
+
+/**
+ * A SCRAM-SHA-256 verifier (RFC 5802/7677, PostgreSQL's stored format) for a password, so that with
+ * password_authentication=scram-sha-256 the plaintext never appears in SQL (or server logs).
+ */
+export function scramVerifier(password: string, salt = randomBytes(16), iterations = 4096): string {
+  const salted = pbkdf2Sync(password.normalize('NFKC'), salt, iterations, 32, 'sha256');
+  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
+  const storedKey = createHash('sha256').update(clientKey).digest();
+  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
+  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
 }
 
 function poolConfig(s: ConnectionSettings): pg.PoolConfig {
@@ -68,6 +81,8 @@ function createConnection(s: ConnectionSettings): DatabaseConnection {
   }
   // An idle client dying (server restart) must not crash the process.
   pool.on('error', () => undefined);
+  /** What `{{password}}` becomes in SQL: the plaintext, or its SCRAM verifier. */
+  const sqlPassword = (pw: string): string => (s.passwordAuthentication === 'scram-sha-256' ? scramVerifier(pw) : pw);
 
   async function tx(statements: string[], values: Record<string, string>, hidden: Array<string | undefined> = []): Promise<void> {
     let client: pg.PoolClient;
@@ -97,7 +112,7 @@ function createConnection(s: ConnectionSettings): DatabaseConnection {
       await query('SELECT 1');
     },
     async newUser(req) {
-      const values = { name: req.username, username: req.username, password: req.password, expiration: formatExpiration(req.expiration) };
+      const values = { name: req.username, username: req.username, password: sqlPassword(req.password), expiration: formatExpiration(req.expiration) };
       await tx(req.creationStatements, values, [req.password]);
     },
     async exec(statements, values) {
@@ -144,11 +159,11 @@ function createConnection(s: ConnectionSettings): DatabaseConnection {
     },
     async setPassword(username, password, statements) {
       if (statements.length > 0) {
-        await tx(statements, { name: username, username, password }, [password]);
+        await tx(statements, { name: username, username, password: sqlPassword(password) }, [password]);
         return;
       }
       if (!(await userExists(username))) throw new Error(`role "${username}" does not exist`);
-      await tx([`ALTER ROLE ${escapeIdentifier(username)} WITH PASSWORD ${escapeLiteral(password)}`], {}, [password]);
+      await tx([`ALTER ROLE ${escapeIdentifier(username)} WITH PASSWORD ${escapeLiteral(sqlPassword(password))}`], {}, [password]);
     },
     async close() {
       await pool.end().catch(() => undefined);
