@@ -371,6 +371,20 @@ describe('static roles', () => {
     assert.match(err.message, /error setting credentials: role "no_such_user" does not exist/);
     assert.equal((await errorOf(h.call('read', 'static-roles/static-ghost'))).code, 'ERR_NOT_FOUND');
     assert.equal((await errorOf(h.call('read', 'static-creds/static-ghost'))).message, 'unknown role: static-ghost');
+    // Due at the next */5 minute; a run inside the window rotates.
+    const before = await h.call('read', 'static-creds/static-cron');
+    h.clock.now += (before!.data!.ttl as number) * 1000 + 1000;
+    await h.backend.periodic!.run();
+    const after = (await h.call('read', 'static-creds/static-cron'))!.data as Record<string, unknown>;
+    assert.notEqual(after.password, before!.data!.password);
+    assert.ok(await canLogin('app_cron', after.password as string));
+    // A run long after the window (server was down) skips to the next scheduled time.
+    h.clock.now += ((after.ttl as number) + 30) * 1000 + 2 * 3600_000;
+    await h.backend.periodic!.run();
+    const skipped = (await h.call('read', 'static-creds/static-cron'))!.data as Record<string, unknown>;
+    assert.equal(skipped.password, after.password);
+    assert.ok((skipped.ttl as number) >= 0 && (skipped.ttl as number) <= 300);
+    assert.equal(skipped.last_vault_rotation, after.last_vault_rotation);
     await h.call('delete', 'static-roles/static-cron');
     assert.equal((await errorOf(h.call('read', 'static-creds/static-cron'))).code, 'ERR_INVALID_REQUEST');
   });
@@ -414,5 +428,16 @@ describe('root rotation and reset', () => {
     await h.call('update', 'rotate-root/rootrot');
     await h.call('read', 'creds/rr').then((r) => h.backend.secrets!.creds!.revoke(h.lease(r)));
     assert.equal((await errorOf(h.call('update', 'rotate-root/nope'))).code, 'ERR_INVALID_REQUEST');
+  });
+
+  test('walRollback of an interrupted root rotation keeps the WAL password only if the database took it', async () => {
+    // The WAL's password never reached the database: the stored one stays.
+    await h.backend.walRollback!('root-rotation', { db_name: 'rootrot', username: 'coffer_admin', password: 'Never-Applied-1' });
+    await h.call('read', 'creds/rr').then((r) => h.backend.secrets!.creds!.revoke(h.lease(r)));
+    // The ALTER landed but the reply was lost: the rollback adopts the WAL's password.
+    await admin.query("ALTER ROLE coffer_admin WITH PASSWORD 'Root-From-Wal-1'");
+    await h.backend.walRollback!('root-rotation', { db_name: 'rootrot', username: 'coffer_admin', password: 'Root-From-Wal-1' });
+    await h.call('update', 'reset/rootrot');
+    await h.call('read', 'creds/rr').then((r) => h.backend.secrets!.creds!.revoke(h.lease(r)));
   });
 });
