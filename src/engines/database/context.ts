@@ -162,7 +162,13 @@ export function createContext(system: SystemView, storage: Storage, options: Eng
       if (cached && cached.fingerprint === fingerprint) return cached.open;
       if (cached) await close(name);
       const plugin = pluginFor(config);
-      const open = (async () => ({ conn: plugin.open(settingsOf(config), config.plugin_name), config, plugin }))();
+      const open = (async () => {
+        try {
+          return { conn: plugin.open(settingsOf(config), config.plugin_name), config, plugin };
+        } catch (err) {
+          throw dbError('error opening database connection', err);
+        }
+      })();
       pools.set(name, { fingerprint, open });
       open.catch(() => { if (pools.get(name)?.open === open) pools.delete(name); });
       return open;
