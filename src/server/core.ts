@@ -14,6 +14,7 @@ import { isSudoPath } from '../policy/sudo-paths.js';
 import { createTokenStore, type TokenEntry, type TokenStore } from '../auth/token/store.js';
 import { createTokenBackend } from '../auth/token/backend.js';
 import { cubbyholeFactory, destroyCubbyhole } from '../engines/cubbyhole/index.js';
+import { databaseFactory } from '../engines/database/index.js';
 import { kvFactory } from '../engines/kv/index.js';
 import type { BackendFactory } from '../framework/types.js';
 import { createMountTable, type MountTable } from '../router/mount-table.js';
@@ -187,6 +188,7 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
       cubbyhole: cubbyholeFactory,
       kv: kvFactory,
       generic: kvFactory,
+      database: databaseFactory,
       ...ext.factories,
     };
     mounts = createMountTable({

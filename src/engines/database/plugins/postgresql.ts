@@ -65,6 +65,18 @@ function poolConfig(s: ConnectionSettings): pg.PoolConfig {
   };
 }
 
+const CONFLICT_RETRIES = 6;
+
+/**
+ * Concurrent GRANT/REVOKE on one object's ACL (many leases revoked at once, creds issued in parallel)
+ * fails with "tuple concurrently updated"; serialization failures and deadlocks likewise roll back.
+ */
+function isConcurrencyConflict(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  if (e.code === '40001' || e.code === '40P01') return true;
+  return e.code === 'XX000' && typeof e.message === 'string' && e.message.includes('tuple concurrently updated');
+}
+
 function createConnection(s: ConnectionSettings): DatabaseConnection {
   const secrets = [s.password, substituteConnectionUrl(s)];
   const clean = (err: unknown, extra: Array<string | undefined> = []): Error => {
@@ -85,17 +97,22 @@ function createConnection(s: ConnectionSettings): DatabaseConnection {
   const sqlPassword = (pw: string): string => (s.passwordAuthentication === 'scram-sha-256' ? scramVerifier(pw) : pw);
 
   async function tx(statements: string[], values: Record<string, string>, hidden: Array<string | undefined> = []): Promise<void> {
-    let client: pg.PoolClient;
-    try { client = await pool.connect(); } catch (err) { throw clean(err, hidden); }
-    try {
-      await client.query('BEGIN');
-      for (const stmt of statements) await client.query(renderStatement(stmt, values));
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw clean(err, hidden);
-    } finally {
-      client.release();
+    for (let attempt = 0; ; attempt++) {
+      let client: pg.PoolClient;
+      try { client = await pool.connect(); } catch (err) { throw clean(err, hidden); }
+      try {
+        await client.query('BEGIN');
+        for (const stmt of statements) await client.query(renderStatement(stmt, values));
+        await client.query('COMMIT');
+        return;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        if (!isConcurrencyConflict(err) || attempt >= CONFLICT_RETRIES) throw clean(err, hidden);
+      } finally {
+        client.release();
+      }
+      // The transaction rolled back as a whole, so running it again is safe.
+      await new Promise((r) => setTimeout(r, (5 << attempt) * (0.5 + Math.random())));
     }
   }
 
