@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHarness, testMount } from '../../../test/helpers/backend.js';
 import { kvFactory } from './index.js';
 import { leaseDurationFor } from './kv-v1.js';
-import { rejects } from './test-support.js';
+import { rejects } from '../../../test/helpers/kv.js';
 
 const v1 = (options: Record<string, string> = {}, type = 'kv') => createHarness(kvFactory, testMount('secret/', type, options), { def: 3600, max: 7200 });
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHarness, testMount } from '../../../test/helpers/backend.js';
 import { kvFactory } from './index.js';
-import { kv2, record } from './test-support.js';
+import { kv2, record } from '../../../test/helpers/kv.js';
 
 const INVALID = (verb: string) => `Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the Vault CLI, use 'vault kv ${verb}' for this operation.`;
 const ROOT = 'Non-listing operations on the root of a K/V v2 mount are not supported.';

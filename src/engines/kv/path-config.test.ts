@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kv2, rejects } from './test-support.js';
+import { kv2, rejects } from '../../../test/helpers/kv.js';
 
 test('config defaults read back as Vault shows them', async () => {
   const h = await kv2();

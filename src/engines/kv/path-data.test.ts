@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kv2, rejects, record } from './test-support.js';
+import { kv2, rejects, record } from '../../../test/helpers/kv.js';
 
 const T0 = '2024-01-02T03:04:05.123456789Z';
 

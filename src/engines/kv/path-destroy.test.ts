@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kv2, rejects, record } from './test-support.js';
+import { kv2, rejects, record } from '../../../test/helpers/kv.js';
 
 test('destroy removes the version data for good and marks it destroyed', async () => {
   const h = await kv2();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kv2, rejects, record } from './test-support.js';
+import { kv2, rejects, record } from '../../../test/helpers/kv.js';
 import { stripValues } from './path-subkeys.js';
 
 const DATA = { foo: 'abc', bar: { baz: 'def', deep: { x: 1 } }, list: [1, 2], empty: {}, nul: null };

@@ -1,9 +1,9 @@
 // Shared by the KV tests: a KV v2 harness on a hand-driven clock, and an error matcher.
 import assert from 'node:assert/strict';
-import { createHarness, testMount, type Harness } from '../../../test/helpers/backend.js';
-export { rejectsWithCode as rejects } from '../../../test/helpers/backend.js';
-import { createKVv2Backend } from './kv-v2.js';
-import type { Clock } from './versions.js';
+import { createHarness, testMount, type Harness } from './backend.js';
+export { rejectsWithCode as rejects } from './backend.js';
+import { createKVv2Backend } from '../../src/engines/kv/kv-v2.js';
+import type { Clock } from '../../src/engines/kv/versions.js';
 
 export interface FakeClock extends Clock {
   /** Moves time forward by whole seconds. */
