@@ -217,6 +217,8 @@ export interface SystemView {
   maxLeaseTTL(): number;
   /** A password from the named password policy (sys/policies/password), or the default generator when name is ''. */
   generatePassword?(policyName: string): Promise<string>;
+  /** A scheduled credential rotation failed (metrics, server log); `error` never holds a secret. */
+  rotationFailed?(role: string, error: string): void;
 }
 
 export interface BackendConfig {

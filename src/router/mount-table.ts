@@ -24,6 +24,8 @@ export interface MountTableDeps {
   defaults: { defaultLeaseTTL: number; maxLeaseTTL: number };
   /** Backs SystemView.generatePassword: a password from a named policy ('' = the default generator). */
   generatePassword?: (policyName: string) => Promise<string>;
+  /** Backs SystemView.rotationFailed, told the mount's path. */
+  rotationFailed?: (mountPath: string, role: string, error: string) => void;
   /** Runs before a mount is removed (its leases are revoked); a failure keeps the mount. */
   beforeUnmount?: (mountPath: string) => Promise<void>;
 }
@@ -76,10 +78,12 @@ export function createMountTable(deps: MountTableDeps) {
   }
 
   function effective(info: MountInfo) {
+    const { rotationFailed } = deps;
     return {
       defaultLeaseTTL: () => info.config.defaultLeaseTTL || deps.defaults.defaultLeaseTTL,
       maxLeaseTTL: () => info.config.maxLeaseTTL || deps.defaults.maxLeaseTTL,
       generatePassword: deps.generatePassword,
+      rotationFailed: rotationFailed && ((role: string, error: string) => rotationFailed(info.path, role, error)),
     };
   }
 

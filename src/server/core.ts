@@ -53,6 +53,8 @@ export interface CoreOptions {
   logEvent?: (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
   /** Told when a lease becomes irrevocable (metrics). */
   onIrrevocableLease?: (leaseId: string) => void;
+  /** Told when an engine's scheduled credential rotation fails (metrics). */
+  onRotationFailure?: (mountPath: string, role: string) => void;
   /** 'standby': unseal opens the barrier only; becomeActive() starts serving (HA). Default 'active'. */
   startAs?: 'active' | 'standby';
   /** First retry delay of a failed lease revocation (ms; doubles per attempt). Default 10 s. */
@@ -194,6 +196,10 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
     mounts = createMountTable({
       storage: barrier, factories, defaults,
       generatePassword: (name) => (name === '' ? generateDefaultPassword() : passwords.generate(name)),
+      rotationFailed: (mount, role, error) => {
+        options.onRotationFailure?.(mount, role);
+        options.logEvent?.('warn', 'credential rotation failed', { mount, role, error });
+      },
       // A mount's leases go before the mount does (an unmount with unrevocable leases fails).
       beforeUnmount: async (path) => { await leases.revokePrefix(path, false); },
     });

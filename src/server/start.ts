@@ -43,6 +43,7 @@ export async function startServer(config: ServerConfig, logger: Logger, ext: Cor
     logError: (err, context) => logger.error({ context, err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) }, 'request failed'),
     onAuditFailure: metrics.auditFailed,
     onIrrevocableLease: metrics.leaseIrrevocable,
+    onRotationFailure: metrics.rotationFailed,
     logEvent: (level, msg, fields) => logger[level](fields, msg),
     leaseRetryBaseMs: config.leaseRetryBaseMs,
   }, withMetrics(metrics, ext));

@@ -21,6 +21,9 @@ export interface Target {
   userExists(db: TestDatabase, name: string): Promise<boolean>;
   /** How many users' names start with `prefix`. */
   countUsers(db: TestDatabase, prefix: string): Promise<number>;
+  /** SQL creating a login user with a password, and dropping it. */
+  createUser(name: string, password: string): string;
+  dropUser(name: string): string;
   /** Default name-length limit of the plugin's username template. */
   maxName: number;
 }
@@ -92,6 +95,8 @@ export const postgresTarget: Target = {
     if (err) throw new Error(err);
   },
   runAs: pgQuery,
+  createUser: (name, password) => `CREATE ROLE ${name} WITH LOGIN PASSWORD '${password}'`,
+  dropUser: (name) => `DROP ROLE ${name}`,
   userExists: async (db, name) => (await pgCount(db, 'SELECT count(*) AS n FROM pg_roles WHERE rolname = $1', name)) === 1,
   countUsers: (db, prefix) => pgCount(db, "SELECT count(*) AS n FROM pg_roles WHERE starts_with(rolname, $1)", prefix),
 };
@@ -119,6 +124,8 @@ export const mariadbTarget: Target = {
     if (err) throw new Error(err);
   },
   runAs: myQuery,
+  createUser: (name, password) => `CREATE USER '${name}'@'%' IDENTIFIED BY '${password}'`,
+  dropUser: (name) => `DROP USER '${name}'@'%'`,
   userExists: async (db, name) => (await myCount(db, 'SELECT count(*) AS n FROM mysql.user WHERE User = ?', name)) > 0,
   countUsers: (db, prefix) => myCount(db, 'SELECT count(*) AS n FROM mysql.user WHERE LEFT(User, CHAR_LENGTH(?)) = ?', prefix, prefix),
 };

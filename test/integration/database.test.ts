@@ -129,6 +129,18 @@ function scenarios(t: Target): void {
       assert.notEqual(await login(EXISTING.user, first.data.password), '');
     });
 
+    it('a failed rotation is a clear error without secrets, counted in coffer_rotation_failures_total', async () => {
+      assert.equal(await t.runAs(db, db.user, db.password, t.createUser('doomed', 'Doomed-Pw-1')), '');
+      await vault.write('database/static-roles/static-doomed', { db_name: 'main', username: 'doomed', rotation_period: '1h' });
+      assert.equal(await t.runAs(db, db.user, db.password, t.dropUser('doomed')), '');
+      const err = await vault.write('database/rotate-role/static-doomed', {}).catch((e: any) => e);
+      assert.equal(err.response?.statusCode, 500);
+      assert.match(err.message, /error setting credentials/);
+      assert.ok(!err.message.includes(ADMIN.password));
+      const metrics = await srv.request('GET', 'sys/metrics?format=prometheus', { token: srv.rootToken });
+      assert.match(String(metrics.body), /coffer_rotation_failures_total\{mount="database\/",role="static-doomed"\} [1-9]/);
+    });
+
     it('rotate-root: afterwards the old root password fails and creds still work', async () => {
       await vault.write('database/rotate-root/main', {});
       assert.notEqual(await login(ADMIN.user, ADMIN.password), '');

@@ -66,6 +66,7 @@ export async function rotateStaticRole(ctx: DatabaseContext, storage: Storage, n
     } catch (err) {
       const e = dbError('error setting credentials', err);
       await ctx.putStaticRole(storage, name, { ...role, last_error: e.message });
+      ctx.system.rotationFailed?.(name, e.message);
       throw e;
     }
   });
