@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Runner> }>
   policy: { summary: 'Read, write, list, delete and format ACL policies', load: async () => (await import('./commands/policy.js')).run },
   secrets: { summary: 'Enable, disable, list and tune secrets engines', load: async () => (await import('./commands/secrets.js')).run },
   auth: { summary: 'Enable, disable, list and tune auth methods', load: async () => (await import('./commands/auth.js')).run },
+  lease: { summary: 'Look up, renew and revoke the leases of dynamic secrets', load: async () => (await import('./commands/lease.js')).run },
   kv: { summary: 'Read and write KV v1/v2 secrets, versions and metadata', load: async () => (await import('./commands/kv.js')).run },
   read: { summary: 'Read data at any API path', load: async () => (await import('./commands/generic.js')).runRead },
   write: { summary: 'Write data to any API path', load: async () => (await import('./commands/generic.js')).runWrite },

@@ -97,6 +97,10 @@ function apiHints(err: ApiError, ctx: ErrorContext): string[] {
     return ['a wrapping token can be unwrapped once, before its TTL runs out; ask for a new one',
       'if you did not unwrap it yourself, someone else may have: treat the wrapped secret as exposed'];
   }
+  if (err.path.startsWith('sys/leases/') || err.path.startsWith('sys/renew') || err.path.startsWith('sys/revoke')) {
+    const lease = leaseHints(text);
+    if (lease.length > 0) return lease;
+  }
   if (err.status === 503 && text.includes('sealed')) return ['the server is sealed: unseal it with "coffer operator unseal"'];
   if (text.includes('not initialized')) return ['initialize the server with "coffer operator init"'];
   if (err.status === 404 && (text.includes('no handler for route') || text.includes('unsupported path'))) {
@@ -105,6 +109,19 @@ function apiHints(err: ApiError, ctx: ErrorContext): string[] {
   if (err.status === 405) return ['the path does not support this operation'];
   if (err.status === 429) return ['the server is rate limiting requests: retry later'];
   if (err.status >= 500 && err.status !== 503) return ['the server failed; its log has the details'];
+  return [];
+}
+
+/** Hints for the lease endpoints' 400s (unknown, expired or non-renewable lease). */
+function leaseHints(text: string): string[] {
+  if (text.includes('invalid lease') || text.includes('lease not found')) {
+    return ['no lease has that id: it may have expired or been revoked, or the id is incomplete (give the whole lease_id a read printed, e.g. database/creds/ROLE/AbCd…)'];
+  }
+  if (text.includes('lease expired') || text.includes('past the max ttl')) {
+    return ['the lease has reached its end and cannot be renewed: read the secret again for a new lease'];
+  }
+  if (text.includes('not renewable')) return ['the engine issued this lease as non-renewable: read the secret again for a new lease'];
+  if (text.includes('tokens cannot be renewed')) return ['this is a token\'s lease: use "coffer token renew"'];
   return [];
 }
 
