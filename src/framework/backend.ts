@@ -32,7 +32,7 @@ export interface BackendDef {
   invalidate?: (key: string) => void;
   walRollback?: (kind: string, data: unknown) => Promise<void>;
   walRollbackMinAge?: number;
-  authRenew?: (req: { internal: Record<string, unknown>; metadata: Record<string, string>; storage: Storage }) => Promise<void>;
+  authRenew?: Backend['authRenew'];
 }
 
 interface CompiledPath {

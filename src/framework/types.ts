@@ -262,8 +262,12 @@ export interface Backend {
   walRollback?(kind: string, data: unknown): Promise<void>;
   /** Seconds a WAL entry must age before rollback (default 600; the step it guards finishes well before). */
   walRollbackMinAge?: number;
-  /** A token minted from this backend's AuthIntent is being renewed: refuse (throw) if the login no longer holds. */
-  authRenew?(req: { internal: Record<string, unknown>; metadata: Record<string, string>; storage: Storage }): Promise<void>;
+  /**
+   * A token minted from this backend's AuthIntent is being renewed: refuse (throw) if the login no
+   * longer holds, or return the TTL and max TTL the token should now get (its role's token_ttl, token_max_ttl). A backend
+   * without it issues tokens that cannot be renewed.
+   */
+  authRenew?(req: { internal: Record<string, unknown>; metadata: Record<string, string>; storage: Storage }): Promise<{ ttl?: number; maxTTL?: number } | void>;
 }
 
 export type BackendFactory = (config: BackendConfig) => Promise<Backend> | Backend;

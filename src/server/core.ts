@@ -5,13 +5,13 @@
 // requests; the HTTP layer and tests both call `handle`.
 import { Barrier } from '../core/barrier/barrier.js';
 import { createSealManager } from '../core/seal/seal-manager.js';
-import { SealedError } from '../core/errors.js';
+import { InvalidRequestError, SealedError } from '../core/errors.js';
 import type { StorageBackend } from '../storage/backend.js';
 import { createStorageView } from '../storage/view.js';
 import { createCachedStorage } from '../storage/cached-storage.js';
 import { createPolicyStore, type PolicyStore } from '../policy/store.js';
 import { isSudoPath } from '../policy/sudo-paths.js';
-import { createTokenStore, type TokenEntry, type TokenStore } from '../auth/token/store.js';
+import { createTokenStore, type RenewLimits, type TokenEntry, type TokenStore } from '../auth/token/store.js';
 import { createTokenBackend } from '../auth/token/backend.js';
 import { cubbyholeFactory, destroyCubbyhole } from '../engines/cubbyhole/index.js';
 import { databaseFactory } from '../engines/database/index.js';
@@ -175,6 +175,7 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
         path: entry.path, tokenId: entry.id, issueTime: entry.issueTimeMs, expireTime: entry.expireTimeMs, ttl: entry.ttl, renewable: entry.renewable,
       }),
       onRenew: (entry) => leases.tokenRenewed(entry.path, entry.id, entry.expireTimeMs, entry.lastRenewalTimeMs),
+      beforeRenew: (entry) => loginRenewLimits(entry, mounts, defaults),
     });
     const tokenStore = tokens;
     const factories: Record<string, BackendFactory> = {
@@ -250,7 +251,7 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
       });
     },
     async issueToken(request: Request, auth: AuthIntent) {
-      return issueLoginToken(unsealed().tokens, request, auth);
+      return issueLoginToken(unsealed().tokens, request, auth, defaults);
     },
   };
   seal.onUnseal.push(onUnseal);
@@ -320,10 +321,27 @@ function observation(meta: RequestMeta, status: number): RequestObservation {
 }
 
 /**
+ * A login token is renewed only with the consent of the auth method that issued it (Backend.authRenew),
+ * on that auth mount's TTLs. Tokens of the token store itself renew on the token mount's TTLs.
+ */
+type TTLDefaults = { defaultLeaseTTL: number; maxLeaseTTL: number };
+
+async function loginRenewLimits(entry: TokenEntry, mounts: MountTable | undefined, defaults: TTLDefaults): Promise<RenewLimits | undefined> {
+  if (!entry.path.startsWith('auth/') || entry.path.startsWith('auth/token/')) return undefined;
+  const m = mounts?.match(entry.path)?.mount;
+  if (!m) throw new InvalidRequestError('the auth method that issued this token is no longer mounted');
+  if (!m.backend.authRenew) throw new InvalidRequestError('this auth type does not support renewal');
+  const r = await m.backend.authRenew({ internal: entry.loginInternal ?? {}, metadata: entry.meta ?? {}, storage: m.storage });
+  const cfg = m.info.config;
+  const mountMax = cfg.maxLeaseTTL || defaults.maxLeaseTTL;
+  return { defaultTTL: cfg.defaultLeaseTTL || defaults.defaultLeaseTTL, maxTTL: r?.maxTTL ? Math.min(r.maxTTL, mountMax) : mountMax, ttl: r?.ttl };
+}
+
+/**
  * Mints the token a login asked for (AuthIntent): an orphan service or batch token on the auth
  * mount's TTLs, with Vault's display name rule ("<mount path>-<name>", e.g. userpass-bob).
  */
-async function issueLoginToken(tokens: TokenStore, request: Request, auth: AuthIntent) {
+async function issueLoginToken(tokens: TokenStore, request: Request, auth: AuthIntent, defaults: TTLDefaults) {
   const mountName = request.mount.path.replace(/^auth\//, '').replace(/\/$/, '').replace(/\//g, '-');
   const displayName = auth.displayName ? `${mountName}-${auth.displayName}` : mountName;
   const type = auth.tokenType === 'batch' || auth.tokenType === 'default-batch' ? 'batch' : 'service';
@@ -331,8 +349,11 @@ async function issueLoginToken(tokens: TokenStore, request: Request, auth: AuthI
   const { token, entry, warnings } = await tokens.create({
     policies: sanitizePolicies(auth.policies, !auth.noDefaultPolicy), meta: auth.metadata ?? null, displayName,
     ttl: auth.ttl, explicitMaxTTL: auth.explicitMaxTTL, period: auth.period, numUses: auth.numUses, renewable: auth.renewable ?? true,
-    type, path: request.fullPath, orphan: true,
-    mountTTL: { defaultTTL: cfg.defaultLeaseTTL, maxTTL: auth.maxTTL && auth.maxTTL > 0 ? Math.min(auth.maxTTL, cfg.maxLeaseTTL || auth.maxTTL) : cfg.maxLeaseTTL },
+    type, path: request.fullPath, orphan: true, loginInternal: auth.internal,
+    mountTTL: {
+      defaultTTL: cfg.defaultLeaseTTL || defaults.defaultLeaseTTL,
+      maxTTL: Math.min(auth.maxTTL && auth.maxTTL > 0 ? auth.maxTTL : Infinity, cfg.maxLeaseTTL || defaults.maxLeaseTTL),
+    },
   });
   void warnings;
   return tokens.authResponse(token, entry);

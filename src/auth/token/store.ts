@@ -59,6 +59,8 @@ export interface TokenEntry {
   orphan: boolean;
   /** Token role name; always '' until token roles (auth/token/roles) exist. */
   role: string;
+  /** A login token's AuthIntent.internal: handed back to the auth method when the token is renewed. */
+  loginInternal?: Record<string, unknown>;
 }
 
 export interface CreateTokenParams {
@@ -87,6 +89,8 @@ export interface CreateTokenParams {
   orphan?: boolean;
   /** The TTLs of the auth mount that issued a login token (default: the token mount's). Seconds. */
   mountTTL?: { defaultTTL: number; maxTTL: number };
+  /** Kept with a login token for its auth method's renew check (AuthIntent.internal). */
+  loginInternal?: Record<string, unknown>;
 }
 
 export interface CreateTokenResult {
@@ -98,6 +102,14 @@ export interface CreateTokenResult {
 export interface RenewResult {
   entry: TokenEntry;
   warnings: string[];
+}
+
+/** TTLs a renewal is computed with in place of the token mount's (seconds; 0 = not set). */
+export interface RenewLimits {
+  defaultTTL: number;
+  maxTTL: number;
+  /** The auth method's TTL for the renewed token (its role's token_ttl, say). */
+  ttl?: number;
 }
 
 export interface TokenStoreDeps {
@@ -112,6 +124,11 @@ export interface TokenStoreDeps {
   onCreate?: (entry: TokenEntry) => Promise<void>;
   /** Called after a renewal moved a token's expiry. */
   onRenew?: (entry: TokenEntry) => Promise<void>;
+  /**
+   * Called before a renewal: may refuse it (throw), as the auth method that issued a login token
+   * does when the login no longer holds, and returns the issuing mount's TTLs and the method's TTL.
+   */
+  beforeRenew?: (entry: TokenEntry) => Promise<RenewLimits | undefined>;
   /** ms clock, for tests. */
   now?: () => number;
 }
@@ -437,6 +454,7 @@ export function createTokenStore(deps: TokenStoreDeps): TokenStore {
       displayName: params.displayName ?? 'token', creationTime, issueTimeMs: now, ttl, expireTimeMs: ttl > 0 ? now + ttl * 1000 : 0,
       lastRenewalTimeMs: 0, path: params.path ?? 'auth/token/create', entityId: params.entityId ?? (link ? link.entityId : ''),
       orphan: !link, role: '',
+      ...(params.loginInternal ? { loginInternal: params.loginInternal } : {}),
     };
 
     if (type === 'batch') {
@@ -488,10 +506,11 @@ export function createTokenStore(deps: TokenStoreDeps): TokenStore {
       const current = await readEntry(entry.id);
       if (!current || isExpired(current)) throw new InvalidRequestError('token not found');
       if (current.expireTimeMs === 0 || !current.renewable) throw new InvalidRequestError('lease is not renewable');
+      const limits = await deps.beforeRenew?.(current);
       const now = nowMs();
       const r = calculateTTL({
-        increment: inc, backendTTL: current.ttl, period: current.period, explicitMaxTTL: current.explicitMaxTTL,
-        defaultTTL: defaultTTL(), maxTTL: maxTTL(), startTime: current.creationTime, now: Math.floor(now / 1000),
+        increment: inc, backendTTL: limits?.ttl || current.ttl, period: current.period, explicitMaxTTL: current.explicitMaxTTL,
+        defaultTTL: limits?.defaultTTL || defaultTTL(), maxTTL: limits?.maxTTL || maxTTL(), startTime: current.creationTime, now: Math.floor(now / 1000),
       });
       current.expireTimeMs = now + r.ttl * 1000;
       current.lastRenewalTimeMs = now;
