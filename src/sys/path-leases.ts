@@ -136,19 +136,32 @@ export function leasePaths(leases: () => ExpirationManager): PathDef[] {
       operations: {
         read: async (_req, f) => {
           requireIrrevocableType(f);
+          const max = irrevocableLimit(f.string('limit'));
           const all = await leases().irrevocable();
-          const limit = f.string('limit');
-          const max = limit === 'none' ? Infinity : limit === '' ? 10_000 : Number.parseInt(limit, 10);
-          if (!Number.isFinite(max) && limit !== 'none') throw new InvalidRequestError('invalid limit');
-          if (all.length > max) {
-            throw new InvalidRequestError(`more than ${max} irrevocable leases: use limit=none to list them all`);
-          }
-          return { data: { leases: all, lease_count: all.length } };
+          // As Vault: sorted by expiry then id; past the limit, the first `limit` leases and a warning.
+          const at = (l: Record<string, unknown>) => Date.parse(String(l['expire_time']));
+          all.sort((a, b) => at(a) - at(b) || String(a['lease_id']).localeCompare(String(b['lease_id'])));
+          const shown = all.length > max ? all.slice(0, max) : all;
+          const resp: ResolvedResponse = { data: { leases: shown, lease_count: shown.length } };
+          if (shown.length < all.length) resp.warnings = [IRREVOCABLE_LIMIT_WARNING];
+          return resp;
         },
       },
       help: 'List irrevocable leases with their errors (type=irrevocable, sudo).',
     }),
   ];
+}
+
+const IRREVOCABLE_LIMIT_WARNING = 'Command halted because many irrevocable leases were found. To emit the entire list, re-run the command with limit=none.';
+
+/** `limit` of the irrevocable listing, parsed as Vault does: '' = 10,000, 'none' = all, else a positive integer. */
+function irrevocableLimit(raw: string): number {
+  if (raw === '') return 10_000;
+  if (raw.toLowerCase() === 'none') return Infinity;
+  if (!/^[+-]?\d+$/.test(raw)) throw new InvalidRequestError(`invalid 'limit' provided: "${raw}" is not an integer`);
+  const n = Number(raw);
+  if (n < 1) throw new InvalidRequestError("limit must be 'none' or a positive integer");
+  return n;
 }
 
 function requireIrrevocableType(f: FieldData): void {
