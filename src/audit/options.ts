@@ -37,6 +37,7 @@ export function normaliseOptions(raw: unknown): Record<string, string> {
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidRequestError('options must be a map of strings');
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (v === null) continue; // JSON null: not set
     if (typeof v === 'string') out[k] = v;
     else if (typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) out[k] = String(v);
     else throw new InvalidRequestError(`option "${k}" must be a string`);

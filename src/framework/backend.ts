@@ -5,7 +5,7 @@ import { UnsupportedOperationError, UnsupportedPathError } from '../core/errors.
 import { FieldData } from './field-data.js';
 import type { FieldSchema } from './field-types.js';
 import type { Storage } from '../storage/backend.js';
-import type { Backend, Operation, PeriodicTask, Request, Response, SecretType, SpecialPaths } from './types.js';
+import { OPERATIONS, type Backend, type Operation, type PathDescription, type PeriodicTask, type Request, type Response, type SecretType, type SpecialPaths } from './types.js';
 
 export type Handler = (req: Request, fields: FieldData) => Promise<Response | undefined | void>;
 
@@ -119,5 +119,13 @@ export function createBackend(def: BackendDef): Backend {
     walRollback: def.walRollback,
     walRollbackMinAge: def.walRollbackMinAge,
     authRenew: def.authRenew,
+    describePaths(): PathDescription[] {
+      return def.paths.map((p) => ({
+        pattern: p.pattern,
+        fields: { ...p.fields },
+        operations: OPERATIONS.filter((op) => p.operations[op] !== undefined),
+        takesArbitraryInput: p.takesArbitraryInput ?? false,
+      }));
+    },
   };
 }

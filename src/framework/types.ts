@@ -1,6 +1,7 @@
 // The contract between the request pipeline and every backend (secrets engine or auth method).
 // A backend never sees HTTP: it gets a Request with its own storage view and returns a Response.
 import type { Storage } from '../storage/backend.js';
+import type { FieldSchema } from './field-types.js';
 
 export type Operation = 'create' | 'read' | 'update' | 'delete' | 'list' | 'patch';
 export const OPERATIONS: readonly Operation[] = ['create', 'read', 'update', 'delete', 'list', 'patch'];
@@ -268,6 +269,17 @@ export interface Backend {
    * without it issues tokens that cannot be renewed.
    */
   authRenew?(req: { internal: Record<string, unknown>; metadata: Record<string, string>; storage: Storage }): Promise<{ ttl?: number; maxTTL?: number } | void>;
+  /** The declared path table (patterns, typed fields, operations), for introspection and generated tests. */
+  describePaths?(): PathDescription[];
+}
+
+/** One entry of a backend's declared path table, as introspection sees it (no handlers). */
+export interface PathDescription {
+  /** Regex source matched against the whole mount-relative path; named groups are path fields. */
+  pattern: string;
+  fields: Readonly<Record<string, FieldSchema>>;
+  operations: Operation[];
+  takesArbitraryInput: boolean;
 }
 
 export type BackendFactory = (config: BackendConfig) => Promise<Backend> | Backend;

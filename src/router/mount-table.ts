@@ -245,6 +245,11 @@ export function createMountTable(deps: MountTableDeps) {
       }
     },
 
+    /** The backend types this server can mount (its factories). */
+    types(): string[] {
+      return Object.keys(deps.factories);
+    },
+
     systemDefaults: deps.defaults,
   };
 }

@@ -1,8 +1,10 @@
 // sys/init, sys/seal-status, sys/unseal, sys/health and sys/leader: answered with bare JSON (no
 // envelope), without a token, and while sealed (spec §1.9, §1.10, §2.1, §2.2).
 import { InvalidRequestError, UnsupportedOperationError } from '../core/errors.js';
+import type { InitRequest } from '../core/seal/seal-config.js';
 import type { SealManager } from '../core/seal/seal-manager.js';
-import { parseBool } from '../framework/field-types.js';
+import { FieldData } from '../framework/field-data.js';
+import { parseBool, type FieldSchema } from '../framework/field-types.js';
 import type { ApiRequest, ApiResponse } from '../router/request.js';
 
 export interface BareDeps {
@@ -15,16 +17,30 @@ export interface BareDeps {
 
 const BARE = new Set(['sys/init', 'sys/seal-status', 'sys/unseal', 'sys/health', 'sys/leader']);
 
+/**
+ * The body fields of the bare endpoints that take one. They are decoded by the framework's field
+ * decoding like every other path's (typed coercion, JSON null = not set).
+ */
+export const BARE_FIELDS = {
+  'sys/init': {
+    secret_shares: { type: 'int' }, secret_threshold: { type: 'int' }, stored_shares: { type: 'int' },
+    pgp_keys: { type: 'string-slice' }, root_token_pgp_key: { type: 'string' },
+    recovery_shares: { type: 'int' }, recovery_threshold: { type: 'int' }, recovery_pgp_keys: { type: 'string-slice' },
+  },
+  'sys/unseal': { key: { type: 'string' }, reset: { type: 'bool' }, migrate: { type: 'bool' } },
+} as const satisfies Record<string, Record<string, FieldSchema>>;
+
 function bodyObject(req: ApiRequest): Record<string, unknown> {
   if (req.body === undefined || req.body === null) return {};
   if (typeof req.body !== 'object' || Array.isArray(req.body)) throw new InvalidRequestError('request body must be a JSON object');
   return req.body as Record<string, unknown>;
 }
 
-/** sys/unseal matches its JSON fields case-insensitively (a Go struct without tags). */
-function field(body: Record<string, unknown>, name: string): unknown {
-  for (const [k, v] of Object.entries(body)) if (k.toLowerCase() === name) return v;
-  return undefined;
+/** Decodes a bare endpoint's body; sys/unseal matches its JSON fields case-insensitively (a Go struct without tags). */
+function decodeBody(req: ApiRequest, schema: Record<string, FieldSchema>, caseInsensitive = false): FieldData {
+  const body = bodyObject(req);
+  const raw = caseInsensitive ? Object.fromEntries(Object.entries(body).map(([k, v]) => [k.toLowerCase(), v])) : body;
+  return new FieldData(raw, schema);
 }
 
 function healthCode(query: URLSearchParams, name: string, fallback: number): number {
@@ -68,21 +84,22 @@ export function createBareHandler(deps: BareDeps) {
   }
 
   async function unseal(req: ApiRequest): Promise<ApiResponse> {
-    const body = bodyObject(req);
-    const reset = field(body, 'reset');
-    if (reset !== undefined && reset !== null && parseBool(reset, 'reset')) return { status: 200, json: await deps.seal.resetUnseal() };
-    const key = field(body, 'key');
-    if (typeof key !== 'string' || key === '') {
-      throw new InvalidRequestError("'key' must be specified in request body as JSON, or 'reset' set to true");
-    }
+    const d = decodeBody(req, BARE_FIELDS['sys/unseal'], true);
+    if (d.bool('reset')) return { status: 200, json: await deps.seal.resetUnseal() };
+    const key = d.string('key');
+    if (key === '') throw new InvalidRequestError("'key' must be specified in request body as JSON, or 'reset' set to true");
     return { status: 200, json: await deps.seal.submitUnsealKey(key) };
   }
 
   async function init(req: ApiRequest): Promise<ApiResponse> {
     if (req.method === 'GET') return { status: 200, json: { initialized: await deps.seal.initialized() } };
     if (req.method !== 'PUT' && req.method !== 'POST') throw new UnsupportedOperationError('');
-    // The seal manager validates shares, threshold and PGP keys itself.
-    const result = await deps.seal.initialize(bodyObject(req), { createRootToken: () => deps.createRootToken() });
+    const schema = BARE_FIELDS['sys/init'];
+    const d = decodeBody(req, schema);
+    // Only the supplied fields go on; the seal manager validates shares, threshold and PGP keys itself.
+    const body: Record<string, unknown> = {};
+    for (const name of Object.keys(schema)) if (d.has(name)) body[name] = d.rawValue(name);
+    const result = await deps.seal.initialize(body as InitRequest, { createRootToken: () => deps.createRootToken() });
     return { status: 200, json: result };
   }
 

@@ -52,7 +52,8 @@ function ttl(v: unknown, field: string): number | undefined {
 export function parseMountConfig(raw: unknown): Partial<MountConfig> {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidRequestError('config must be an object');
-  const r = raw as Record<string, unknown>;
+  // A knob given as JSON null is not set, as on every other field.
+  const r = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== null));
   const out: Partial<MountConfig> = {};
   const def = ttl(r['default_lease_ttl'], 'default_lease_ttl');
   if (def !== undefined) out.defaultLeaseTTL = def;
@@ -79,6 +80,7 @@ export function parseOptions(raw: unknown): Record<string, string> | undefined {
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidRequestError('options must be a map of strings');
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (v === null) continue; // not set
     if (typeof v === 'string') out[k] = v;
     else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
     else throw new InvalidRequestError('options must be a map of strings');
