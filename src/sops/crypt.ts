@@ -7,7 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import type { ValueCipher } from './cipher.js';
-import { ConfigError, MacMismatchError, SopsError, ExitCode } from './errors.js';
+import { ConfigError, SopsError, ExitCode, TreeDecryptionError } from './errors.js';
 import type { CryptRule } from './metadata.js';
 import {
   type Branch,
@@ -177,9 +177,9 @@ export function encryptDocument(doc: Document, cipher: ValueCipher, opts: CryptO
   return { doc: out, mac };
 }
 
-function tampered(ctx: LeafContext, opts: CryptOptions, what: string): MacMismatchError {
+function tampered(ctx: LeafContext, opts: CryptOptions, what: string): TreeDecryptionError {
   const file = opts.fileLabel ? ` in ${opts.fileLabel}` : '';
-  return new MacMismatchError(`the value at ${displayPath([...ctx.location])}${file} ${what}`, {
+  return new TreeDecryptionError(`the value at ${displayPath([...ctx.location])}${file} ${what}`, {
     hints: ['the file was modified outside sops, or a value was moved to another key', 'restore the file from version control'],
   });
 }

@@ -1,26 +1,32 @@
 // Typed errors for `coffer sops`. Each carries the exit code sops uses for the same failure, so the
 // CLI maps errors to exit codes in one place and never matches on message text. Messages never
 // contain secret values: paths, file names and key identifiers only.
+//
+// The numbers are sops' own (getsops/sops cmd/sops/codes/codes.go; the name there follows each
+// entry). sops also defines 6 ErrorInvalidKMSEncryptionContextFormat, 21 ErrorEncryptingMac,
+// 24 ErrorDecryptingMac, 52 MacNotFound, 61 ConfigFileNotFound, 85 KeyboardInterrupt,
+// 111 NoEncryptionKeyFound and 202 FailedToCompareVersions; coffer has no failure that maps to them
+// (sops' DecryptTree itself reports an undecryptable MAC as 51 MacMismatch, not 24).
 
 export const ExitCode = {
-  generic: 1,
-  couldNotReadInputFile: 2,
-  couldNotWriteOutputFile: 3,
-  errorDumpingTree: 4,
-  errorReadingConfig: 5,
-  invalidSetFormat: 7,
-  conflictingParameters: 8,
-  errorEncryptingTree: 23,
-  errorDecryptingTree: 25,
-  cannotChangeKeysFromNonExistentFile: 49,
-  macMismatch: 51,
-  invalidTreePathFormat: 91,
-  needAtLeastOneDocument: 92,
-  noFileSpecified: 100,
-  couldNotRetrieveKey: 128,
-  fileHasNotBeenModified: 200,
-  noEditorFound: 201,
-  fileAlreadyEncrypted: 203,
+  generic: 1, // ErrorGeneric
+  couldNotReadInputFile: 2, // CouldNotReadInputFile
+  couldNotWriteOutputFile: 3, // CouldNotWriteOutputFile
+  errorDumpingTree: 4, // ErrorDumpingTree
+  errorReadingConfig: 5, // ErrorReadingConfig
+  invalidSetFormat: 7, // ErrorInvalidSetFormat
+  conflictingParameters: 8, // ErrorConflictingParameters
+  errorEncryptingTree: 23, // ErrorEncryptingTree
+  errorDecryptingTree: 25, // ErrorDecryptingTree
+  cannotChangeKeysFromNonExistentFile: 49, // CannotChangeKeysFromNonExistentFile
+  macMismatch: 51, // MacMismatch
+  invalidTreePathFormat: 91, // InvalidTreePathFormat
+  needAtLeastOneDocument: 92, // NeedAtLeastOneDocument
+  noFileSpecified: 100, // NoFileSpecified
+  couldNotRetrieveKey: 128, // CouldNotRetrieveKey
+  fileHasNotBeenModified: 200, // FileHasNotBeenModified
+  noEditorFound: 201, // NoEditorFound
+  fileAlreadyEncrypted: 203, // FileAlreadyEncrypted
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -47,13 +53,16 @@ export class ParseError extends SopsError {
   constructor(message: string, options?: SopsErrorOptions) { super(ExitCode.couldNotReadInputFile, message, options); }
 }
 
-/** AES-GCM refused a value: wrong key, tampered ciphertext or moved value. Constant message. */
-export class DecryptionFailedError extends SopsError {
-  constructor(path: string, options?: SopsErrorOptions) {
-    super(ExitCode.errorDecryptingTree, `could not decrypt the value at ${path}: authentication failed (tampered, moved or wrong key)`, options);
-  }
+/**
+ * A value of the tree could not be decrypted: AES-GCM refused it (tampered, moved to another key,
+ * or encrypted under another data key), it is not in sops' ENC[…] format, or its type tag is bad.
+ * sops exits 25 (ErrorDecryptingTree) for all of these, before it ever looks at the MAC.
+ */
+export class TreeDecryptionError extends SopsError {
+  constructor(message: string, options?: SopsErrorOptions) { super(ExitCode.errorDecryptingTree, message, options); }
 }
 
+/** The MAC is missing, cannot be decrypted, or differs from the one computed (sops: 51 for all three). */
 export class MacMismatchError extends SopsError {
   constructor(message: string, options?: SopsErrorOptions) { super(ExitCode.macMismatch, message, options); }
 }

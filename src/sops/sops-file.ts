@@ -34,16 +34,25 @@ export interface DecryptedFile extends EncryptedFile {
   cipher: ValueCipher;
 }
 
-/** Parses an encrypted file; errors if it carries no sops metadata. */
+/**
+ * Parses an encrypted file; errors if it carries no sops metadata. A file that does not parse is
+ * exit 1 here, as in sops (which exits 2 only for plaintext input it cannot parse, and for input it
+ * cannot read).
+ */
 export function loadEncrypted(bytes: Uint8Array, format: Format, fileLabel: string): EncryptedFile {
   const store = createStore(format);
-  const { doc, meta } = store.parseEncrypted(bytes);
-  if (!meta) {
-    throw new SopsError(ExitCode.generic, `sops metadata not found in ${fileLabel}`, {
-      hints: ['the file is not encrypted with sops (or has the wrong --input-type); encrypt it with `coffer sops encrypt`'],
-    });
+  try {
+    const { doc, meta } = store.parseEncrypted(bytes);
+    if (!meta) {
+      throw new SopsError(ExitCode.generic, `sops metadata not found in ${fileLabel}`, {
+        hints: ['the file is not encrypted with sops (or has the wrong --input-type); encrypt it with `coffer sops encrypt`'],
+      });
+    }
+    return { format, store, doc, metadata: parseMetadata(meta, { binary: format === 'binary' }) };
+  } catch (err) {
+    if (err instanceof ParseError) throw new SopsError(ExitCode.generic, err.message, { cause: err, hints: err.hints });
+    throw err;
   }
-  return { format, store, doc, metadata: parseMetadata(meta, { binary: format === 'binary' }) };
 }
 
 /** True when the bytes parse as a sops-encrypted file with a version and a MAC. */
@@ -70,7 +79,7 @@ export interface DecryptOptions {
   cipher?: ValueCipher;
 }
 
-/** Recovers the data key, decrypts every value and checks the MAC (exit 51 on mismatch). */
+/** Recovers the data key (exit 128), decrypts every value (exit 25) and checks the MAC (exit 51). */
 export async function decryptFile(file: EncryptedFile, opts: DecryptOptions): Promise<DecryptedFile> {
   const dataKey = opts.cipher?.dataKey ?? (await recoverDataKey(file.metadata, opts.services, opts.decryptionOrder, opts.fileLabel));
   const cipher = opts.cipher ?? createValueCipher(dataKey);

@@ -34,11 +34,11 @@ function assertNoSecret(r: { stdout: string; stderr: string }) {
   assert.ok(!r.stderr.includes(SECRET) && !r.stdout.includes(SECRET), 'secret leaked');
 }
 
-test('a tampered value: exit 51 naming the file and the key', async () => {
+test('a tampered value: exit 25 (sops ErrorDecryptingTree) naming the file and the key', async () => {
   const tampered = encrypted.replace(/(token: ENC\[AES256_GCM,data:)(.)/, (_m, p: string, c: string) => p + (c === 'A' ? 'B' : 'A'));
   writeFileSync(join(dir, 't1.yaml'), tampered);
   const r = await run(['decrypt', 't1.yaml']);
-  assert.equal(r.code, 51);
+  assert.equal(r.code, 25);
   assert.match(r.stderr, /^coffer: error: the value at \["api"\]\["token"\] in t1\.yaml failed authentication\nhint: /);
   assertNoSecret(r);
 });
@@ -52,14 +52,14 @@ test('a value moved to another key fails authentication (AAD is the path)', asyn
   lines[oth] = `    other: ${t}`;
   writeFileSync(join(dir, 't2.yaml'), lines.join('\n'));
   const r = await run(['decrypt', 't2.yaml']);
-  assert.equal(r.code, 51);
+  assert.equal(r.code, 25);
   assert.match(r.stderr, /t2\.yaml failed authentication/);
 });
 
-test('a plaintext value slipped into an encrypted file: exit 51 without echoing it', async () => {
+test('a plaintext value slipped into an encrypted file: exit 25 without echoing it', async () => {
   writeFileSync(join(dir, 't3.yaml'), encrypted.replace(/other: ENC\[[^\]]+\]/, `other: ${SECRET}`));
   const r = await run(['decrypt', 't3.yaml']);
-  assert.equal(r.code, 51);
+  assert.equal(r.code, 25);
   assert.match(r.stderr, /\["api"\]\["other"\] in t3\.yaml is not encrypted/);
   assertNoSecret(r);
 });

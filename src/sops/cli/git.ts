@@ -8,7 +8,7 @@
 //                  marks the file as conflicted and leaves the encrypted "ours" version in place.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { MacMismatchError } from '../errors.js';
+import { MacMismatchError, TreeDecryptionError } from '../errors.js';
 import { type Format, formatFromPath, isFormat, sniffEncryptedFormat } from '../formats/index.js';
 import { mergeDocuments } from '../merge.js';
 import { type DecryptedFile, type EncryptedFile, decryptFile, loadEncrypted, sealDocument } from '../sops-file.js';
@@ -62,7 +62,9 @@ export async function runMerge(io: SopsIo, basePath: string, oursPath: string, t
     try {
       return await decryptFile(file, { services, fileLabel, cipher: decOurs.cipher, decryptionOrder: order });
     } catch (err) {
-      if (err instanceof MacMismatchError && file.metadata.keyGroups.length) {
+      // Another data key shows as values that fail to decrypt (or, for files without encrypted
+      // values, as a MAC that does not open).
+      if ((err instanceof TreeDecryptionError || err instanceof MacMismatchError) && file.metadata.keyGroups.length) {
         return decryptFile(file, { services, fileLabel, decryptionOrder: order });
       }
       throw err;
