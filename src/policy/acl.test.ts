@@ -425,3 +425,29 @@ test('many rules: evaluation stays fast', () => {
   }
   assert.ok(performance.now() - start < 3000);
 });
+
+test('hasMountAccess: some capability at, below or above the mount path; deny grants nothing', () => {
+  const has = (mount: string, ...policies: string[]) => aclOf(...policies).hasMountAccess(mount);
+  assert.equal(ACL.root().hasMountAccess('secret/'), true);
+  // One exact path deep inside the mount is enough (the least-privilege KV preflight).
+  assert.equal(has('secret/', r('secret/data/app', 'read')), true);
+  assert.equal(has('secret', r('secret/data/app', 'read')), true);
+  assert.equal(has('secret/', r('secret/metadata/*', 'list')), true);
+  assert.equal(has('secret/', r('secret/', 'read')), true);
+  // Globs covering the mount from above, and '+' rules that can reach it.
+  assert.equal(has('secret/', r('sec*', 'read')), true);
+  assert.equal(has('secret/', r('*', 'read')), true);
+  assert.equal(has('secret/', r('+/data/app', 'read')), true);
+  assert.equal(has('secret/', r('secret/+/app', 'read')), true);
+  assert.equal(has('team/a/', r('team/+/x', 'read')), true);
+  // Nothing under the mount: other mounts, a look-alike name, the path without its slash.
+  assert.equal(has('secret/', r('kv/data/app', 'read')), false);
+  assert.equal(has('secret/', r('secretive/x', 'read')), false);
+  assert.equal(has('secret/', r('kv/+/app', 'read')), false);
+  assert.equal(has('secret/', r('secret', 'read')), false);
+  assert.equal(has('secret/'), false);
+  // Deny grants nothing, and does not cancel another rule's grant elsewhere in the mount.
+  assert.equal(has('secret/', r('secret/*', 'deny')), false);
+  assert.equal(has('secret/', r('secret/*', 'deny') + r('secret/data/app', 'read')), true);
+  assert.equal(has('secret/', r('secret/data/app', 'read'), r('secret/data/app', 'deny')), false);
+});

@@ -334,14 +334,23 @@ export class ACL {
   }
 
   /**
-   * Whether any rule grants a non-deny capability somewhere under `prefix` (a mount path such as
-   * "secret/"). sys/internal/ui/mounts uses it to decide whether a mount is visible to a token.
+   * Whether the token may learn about the mount at `mountPath` (e.g. "secret/"): the rule that
+   * sys/internal/ui/mounts/<path> applies instead of a normal ACL check of its own path, so that a
+   * least-privilege token can run the KV preflight. True when some rule grants a capability other
+   * than deny on a path at or below the mount (an exact or glob rule inside it, such as
+   * "secret/data/app"), or on a pattern that covers the mount from above ("sec*", "*", "+/data/*").
+   * A denying rule grants nothing but takes nothing away from another rule's grant: access to the
+   * mount's info is not access to any path in it, which the normal checks still decide.
    */
-  anyCapabilityUnder(prefix: string): boolean {
+  hasMountAccess(mountPath: string): boolean {
     if (this.isRoot) return true;
+    const prefix = mountPath.endsWith('/') ? mountPath : `${mountPath}/`;
     const grants = (perms: Permissions) => (perms.bits & BIT.deny) === 0 && (perms.bits & ~BIT.deny) !== 0;
+    // At or below the mount: "secret/", "secret/data/app".
     for (const [key, perms] of this.exact) if (key.startsWith(prefix) && grants(perms)) return true;
+    // Globs inside the mount ("secret/data/*") or covering it from above ("secret*", "*").
     for (const [key, perms] of this.prefix) if ((key.startsWith(prefix) || prefix.startsWith(key)) && grants(perms)) return true;
+    // '+' rules: the literal part before the first '+' lies inside the mount or leads to it.
     for (const rule of this.segment.values()) {
       const literal = rule.path.slice(0, rule.firstWildcard < 0 ? undefined : rule.firstWildcard);
       if ((literal.startsWith(prefix) || prefix.startsWith(literal)) && grants(rule.perms)) return true;

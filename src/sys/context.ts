@@ -6,8 +6,8 @@ import type { TokenInfo } from '../framework/types.js';
 
 export interface CapabilityAcl extends AclLike {
   capabilities(path: string): string[];
-  /** True when some rule grants a non-deny capability on a path under `prefix` (sys/internal/ui/mounts). */
-  anyCapabilityUnder(prefix: string): boolean;
+  /** Whether the token may see the mount's info in sys/internal/ui/mounts (some capability under it). */
+  hasMountAccess(mountPath: string): boolean;
 }
 
 export interface SystemContext {

@@ -13,7 +13,9 @@ export function createSystemBackend(ctx: SystemContext, extraPaths: PathDef[] = 
     type: 'system',
     paths: [...mountPaths(ctx), ...policyEndpoints(ctx), ...capabilityPaths(ctx), ...keyPaths(ctx), ...internalUiPaths(ctx), ...extraPaths],
     specialPaths: {
-      unauthenticated: ['internal/ui/mounts', 'wrapping/lookup', 'wrapping/unwrap'],
+      // internal/ui/mounts/<path> is not ACL-checked as a path: its handler asks the ACL whether the
+      // token has any capability under that mount (the KV preflight of least-privilege tokens).
+      unauthenticated: ['internal/ui/mounts', 'internal/ui/mounts/*', 'wrapping/lookup', 'wrapping/unwrap'],
       // audit, audit/* and audit-chain-key/* are root-protected through the global sudo list.
       sudo: [],
     },

@@ -8,7 +8,7 @@ import { mountInfoJSON } from './mount-info.js';
 async function visible(ctx: SystemContext, req: Request, mountPath: string, listingVisibility: string): Promise<boolean> {
   if (!req.token) return listingVisibility === 'unauth';
   const acl = await ctx.policies().aclFor(req.token.policies);
-  return acl.anyCapabilityUnder(mountPath);
+  return acl.hasMountAccess(mountPath);
 }
 
 export function internalUiPaths(ctx: SystemContext): PathDef[] {
@@ -41,7 +41,7 @@ export function internalUiPaths(ctx: SystemContext): PathDef[] {
           const routed = ctx.mounts().match(path.endsWith('/') ? path : `${path}/`);
           if (!req.token || !routed) throw denied();
           const acl = await ctx.policies().aclFor(req.token.policies);
-          if (!acl.anyCapabilityUnder(routed.mount.info.path)) throw denied();
+          if (!acl.hasMountAccess(routed.mount.info.path)) throw denied();
           return { data: { ...mountInfoJSON(routed.mount.info, ctx.version), path: routed.mount.info.path } };
         },
       },
