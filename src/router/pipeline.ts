@@ -1,4 +1,4 @@
-// The request pipeline (DESIGN.md "How a request flows"): operation → sealed? → token → mount →
+// The request pipeline (DESIGN.md "How a request flows"): operation → state lock (sealed? 503) → token → mount →
 // existence check → ACL (+ sudo) → audit request → handler → lease / token for the backend's
 // intents → list/204 rules → audit response → wrap. It returns a logical result: the envelope and
 // the status codes are http/'s business. It knows no engine and no transport.
@@ -80,8 +80,23 @@ export interface RequestMeta {
   started: bigint;
 }
 
+/**
+ * The server's state lock as the pipeline sees it. A request is admitted before anything else
+ * happens and leaves once it is finished (its response audited), so going idle can wait for it
+ * instead of tearing services down under it.
+ */
+export interface RequestGate {
+  /** Admits a request; throws SealedError when the server is not serving (sealed, standby, going idle). */
+  enter(): void;
+  /**
+   * The admitted request is finished; `ok` when it succeeded. Returns a promise when the request
+   * asked for work to run after it (sys/seal: the seal waits for this and every other request in flight).
+   */
+  leave(request: Request | undefined, ok: boolean): Promise<void> | undefined;
+}
+
 export interface PipelineDeps<E> {
-  sealed(): boolean;
+  gate: RequestGate;
   mounts(): MountTable;
   tokens(): TokenLookup<E>;
   acl(policies: string[]): Promise<AclLike>;
@@ -92,6 +107,11 @@ export interface PipelineDeps<E> {
   /** Endpoints answered outside the envelope and before the seal check (sys/init, sys/health…). */
   bare(req: ApiRequest): Promise<ApiResponse | undefined>;
   onUnexpectedError(err: unknown, req: ApiRequest): void;
+}
+
+/** The request a pipeline run built, handed back to the gate when the run is over. */
+interface Held {
+  request: Request | undefined;
 }
 
 export function invalidTokenError(): PermissionDeniedError {
@@ -154,13 +174,21 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
       } else {
         const parsed = parseOperation(api);
         meta.operation = parsed.operation;
-        if (deps.sealed()) throw new SealedError();
-        const routed = deps.mounts().match(parsed.path);
-        if (routed) {
-          meta.mountType = routed.mount.info.type;
-          meta.mountPath = routed.mount.info.path;
+        deps.gate.enter();
+        const held: Held = { request: undefined };
+        let ok = false;
+        try {
+          const routed = deps.mounts().match(parsed.path);
+          if (routed) {
+            meta.mountType = routed.mount.info.type;
+            meta.mountPath = routed.mount.info.path;
+          }
+          result = parsed.help ? await help(api, parsed.path, routed) : await dispatch(api, parsed.operation, parsed.path, parsed.data, routed, held);
+          ok = true;
+        } finally {
+          const after = deps.gate.leave(held.request, ok);
+          if (after) await after;
         }
-        result = parsed.help ? await help(api, parsed.path, routed) : await dispatch(api, parsed.operation, parsed.path, parsed.data, routed);
       }
     } catch (err) {
       if (isUnexpectedError(err)) deps.onUnexpectedError(err, api);
@@ -178,7 +206,7 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
 
   async function dispatch(
     api: ApiRequest, op: Operation, path: string, data: Record<string, unknown>,
-    routed: { mount: MountedBackend; rest: string } | undefined,
+    routed: { mount: MountedBackend; rest: string } | undefined, held: Held,
   ): Promise<PipelineResult> {
     const clientToken = tokenFromHeaders(api.headers);
     const wrapTTL = parseWrapTTL(api.headers);
@@ -192,6 +220,7 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
       mount: routed?.mount.info ?? ({} as Request['mount']), data, storage: routed?.mount.storage ?? ({} as Request['storage']),
       clientToken: '', token: undefined, remoteAddress: api.remoteAddress, headers: pickHeaders(api.headers), wrapTTL,
     };
+    held.request = request;
 
     let entry: E | undefined;
     let info: TokenInfo | undefined;

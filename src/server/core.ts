@@ -94,6 +94,8 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
   const seal = createSealManager({ physical: options.physical, barrier, version: VAULT_COMPAT_VERSION, clusterName: options.clusterName });
   const logError = options.logError ?? (() => undefined);
   let live: Unsealed | undefined;
+  // sys/seal requests still running: the seal starts once such a request has finished.
+  const sealRequests = new WeakSet<Request>();
 
   function unsealed(): Unsealed {
     if (!live) throw new SealedError();
@@ -121,8 +123,10 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
       if (accessor === '') return undefined;
       return (await unsealed().tokens.lookupAccessor(accessor))?.policies;
     },
-    async seal() {
-      await seal.seal();
+    async seal(request) {
+      // Sealing now would close the audit device under this very request: it runs once this
+      // request has finished (see the pipeline's gate below).
+      sealRequests.add(request);
     },
     rotate: async () => {
       const r = await barrier.rotate();
@@ -264,7 +268,17 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
   });
 
   const pipeline = createPipeline<TokenEntry>({
-    sealed: () => live === undefined,
+    gate: {
+      enter() {
+        if (live === undefined) throw new SealedError();
+      },
+      leave(request, ok) {
+        if (request === undefined || !sealRequests.has(request)) return undefined;
+        sealRequests.delete(request);
+        // The seal request has been answered and audited: seal now.
+        return ok ? seal.seal() : undefined;
+      },
+    },
     mounts: () => unsealed().mounts,
     tokens: () => unsealed().tokens,
     acl: (names) => unsealed().policies.aclFor(names),

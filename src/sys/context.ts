@@ -2,7 +2,7 @@
 // handlers can be read (and tested) without the whole core.
 import type { MountTable } from '../router/mount-table.js';
 import type { AclLike } from '../router/pipeline.js';
-import type { TokenInfo } from '../framework/types.js';
+import type { Request } from '../framework/types.js';
 
 export interface CapabilityAcl extends AclLike {
   capabilities(path: string): string[];
@@ -25,7 +25,11 @@ export interface SystemContext {
   accessorPolicies(accessor: string): Promise<string[] | undefined>;
   /** Revokes every token created through an auth mount path (auth disable). */
   revokeByPath?(prefix: string): Promise<void>;
-  seal(token: TokenInfo | undefined): Promise<void>;
+  /**
+   * Seals the server once `request` (the sys/seal request, already authorised) has finished: its
+   * response is answered and audited first, and the requests in flight finish before the seal.
+   */
+  seal(request: Request): Promise<void>;
   rotate(): Promise<{ term: number; install_time: string }>;
   keyStatus(): { term: number; install_time: string; encryptions: number };
 }

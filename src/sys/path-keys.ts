@@ -4,7 +4,7 @@ import type { SystemContext } from './context.js';
 
 export function keyPaths(ctx: SystemContext): PathDef[] {
   return [
-    definePath({ pattern: 'seal', operations: { update: async (req) => { await ctx.seal(req.token); return undefined; } }, help: 'Seal the server.' }),
+    definePath({ pattern: 'seal', operations: { update: async (req) => { await ctx.seal(req); return undefined; } }, help: 'Seal the server.' }),
     // A standalone node is always active: stepping down is a no-op.
     definePath({ pattern: 'step-down', operations: { update: async () => undefined }, help: 'Give up active status.' }),
     definePath({
