@@ -22,6 +22,7 @@ import { createPipeline, type IntentHandler, type RequestMeta } from '../router/
 import { createExpirationManager, type ExpirationManager } from '../lease/expiration-manager.js';
 import { leasePaths } from '../sys/path-leases.js';
 import { createBackgroundRunner } from './background.js';
+import { createStateLock } from './state-lock.js';
 import { deleteWAL } from '../framework/wal.js';
 import { toApiResponse } from '../http/respond.js';
 import { sanitizePolicies } from '../auth/token/store.js';
@@ -59,7 +60,11 @@ export interface CoreOptions {
   startAs?: 'active' | 'standby';
   /** First retry delay of a failed lease revocation (ms; doubles per attempt). Default 10 s. */
   leaseRetryBaseMs?: number;
+  /** How long sealing (or stepping down) waits for requests in flight to finish, ms. Default 30 s. */
+  drainTimeoutMs?: number;
 }
+
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 
 /** What every finished request reports (metrics). */
 export interface RequestObservation {
@@ -94,8 +99,11 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
   const seal = createSealManager({ physical: options.physical, barrier, version: VAULT_COMPAT_VERSION, clusterName: options.clusterName });
   const logError = options.logError ?? (() => undefined);
   let live: Unsealed | undefined;
+  // Requests hold it from admission to their audited response; going idle closes it and waits.
+  const stateLock = createStateLock();
   // sys/seal requests still running: the seal starts once such a request has finished.
   const sealRequests = new WeakSet<Request>();
+  let idling: Promise<void> | undefined;
 
   function unsealed(): Unsealed {
     if (!live) throw new SealedError();
@@ -124,8 +132,8 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
       return (await unsealed().tokens.lookupAccessor(accessor))?.policies;
     },
     async seal(request) {
-      // Sealing now would close the audit device under this very request: it runs once this
-      // request has finished (see the pipeline's gate below).
+      // Sealing now would close the audit device under this very request (and under every other
+      // request in flight): it runs when this request leaves the state lock (see gate below).
       sealRequests.add(request);
     },
     rotate: async () => {
@@ -214,17 +222,30 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
     live = { policies, tokens: tokenStore, mounts: mountTable, audit, passwords, leases, background };
     void leases.start();
     background.start();
+    stateLock.open();
   }
 
-  /** Stops serving but keeps the barrier open (HA step-down), or as the first step of sealing. */
-  async function becomeIdle(): Promise<void> {
-    const current = live;
-    live = undefined;
-    if (!current) return;
-    await current.background.stop();
-    await current.leases.stop();
-    await current.mounts.teardown();
-    await current.audit.close();
+  /**
+   * Stops serving but keeps the barrier open (HA step-down), or as the first step of sealing: new
+   * requests get 503 at once, requests in flight finish first (bounded wait), then the services go.
+   */
+  function becomeIdle(): Promise<void> {
+    idling ??= (async () => {
+      try {
+        const drained = await stateLock.close(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+        if (!drained) options.logEvent?.('warn', 'requests still in flight after the drain timeout; stopping services under them', { in_flight: stateLock.inFlight() });
+        const current = live;
+        live = undefined;
+        if (!current) return;
+        await current.background.stop();
+        await current.leases.stop();
+        await current.mounts.teardown();
+        await current.audit.close();
+      } finally {
+        idling = undefined;
+      }
+    })();
+    return idling;
   }
 
   async function onUnseal(): Promise<void> {
@@ -270,12 +291,13 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
   const pipeline = createPipeline<TokenEntry>({
     gate: {
       enter() {
-        if (live === undefined) throw new SealedError();
+        if (!stateLock.tryEnter()) throw new SealedError();
       },
       leave(request, ok) {
+        stateLock.leave();
         if (request === undefined || !sealRequests.has(request)) return undefined;
         sealRequests.delete(request);
-        // The seal request has been answered and audited: seal now.
+        // The seal request has been answered and audited: seal now (after the others in flight).
         return ok ? seal.seal() : undefined;
       },
     },
