@@ -10,7 +10,7 @@ export const KEYRING_PATH = 'core/keyring';
 /** Term written on the keyring blob: it is encrypted by the root key, not a keyring key. */
 const ROOT_KEY_TERM = 0;
 /** Physical paths written in plaintext by the seal, never through the barrier. */
-const RESERVED_PATHS = new Set([KEYRING_PATH, 'core/seal-config', 'core/recovery-config']);
+const RESERVED_PATHS = new Set([KEYRING_PATH, 'core/seal-config', 'core/recovery-config', 'core/unseal-keys-backup']);
 
 export interface KeyStatus {
   term: number;
@@ -139,13 +139,19 @@ export class Barrier implements Storage {
     });
   }
 
-  /** Re-encrypts the keyring under a new root key (rekey). Data entries are untouched. */
-  rekeyRootKey(newRootKey: Uint8Array): Promise<void> {
+  /**
+   * Re-encrypts the keyring under a new root key (rekey). Data entries are untouched. `alongside`
+   * are physical writes (the seal configuration) committed in the same storage transaction, so the
+   * stored keyring and the share count/threshold never disagree.
+   */
+  rekeyRootKey(newRootKey: Uint8Array, alongside: StorageOp[] = []): Promise<void> {
     const root = copyKey(newRootKey);
     return this.#withKeyringLock(async () => {
       try {
         const keyring = this.#unsealedKeyring();
-        await this.#physical.put(KEYRING_PATH, this.#sealKeyring(keyring, root));
+        const sealed = this.#sealKeyring(keyring, root);
+        if (alongside.length === 0) await this.#physical.put(KEYRING_PATH, sealed);
+        else await this.#physical.transaction([{ type: 'put', key: KEYRING_PATH, value: sealed }, ...alongside]);
         if (this.#keyring !== keyring) throw new SealedError();
       } catch (err) {
         root.fill(0);

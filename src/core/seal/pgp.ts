@@ -23,3 +23,8 @@ export async function encryptToPgpKey(key: PgpPublicKey, plaintext: Uint8Array):
   const message = await openpgp.createMessage({ binary: plaintext });
   return openpgp.encrypt({ message, encryptionKeys: key, format: 'binary' });
 }
+
+/** The key's fingerprint as Vault reports it (lower-case hex of the primary key's fingerprint). */
+export function pgpFingerprint(key: PgpPublicKey): string {
+  return key.getFingerprint().toLowerCase();
+}

@@ -26,7 +26,19 @@ export interface InitRequest {
   recovery_pgp_keys?: unknown;
 }
 
-function intField(value: unknown, name: string): number {
+/** What is wrong with a share count and threshold, in Vault's words (SealConfig.Validate), or undefined. */
+export function sealConfigProblem(shares: number, threshold: number): string | undefined {
+  if (shares < 1) return 'shares must be at least one';
+  if (threshold < 1) return 'threshold must be at least one';
+  if (shares > 1 && threshold === 1) return 'threshold must be greater than one for multiple shares';
+  if (shares > 255) return 'shares must be less than 256';
+  if (threshold > 255) return 'threshold must be less than 256';
+  if (threshold > shares) return 'threshold cannot be larger than shares';
+  return undefined;
+}
+
+/** An integer request field (number or numeric string); null and absent are 0, as Go decodes them. */
+export function intField(value: unknown, name: string): number {
   if (value === undefined || value === null) return 0;
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n)) throw new InvalidRequestError(`${name} must be an integer`);
@@ -41,12 +53,8 @@ export function validateInitRequest(request: InitRequest): { shares: number; thr
   const invalid = (message: string): never => {
     throw new InvalidRequestError(`invalid seal configuration: ${message}`);
   };
-  if (shares < 1) invalid('shares must be at least one');
-  if (threshold < 1) invalid('threshold must be at least one');
-  if (shares > 1 && threshold === 1) invalid('threshold must be greater than one for multiple shares');
-  if (shares > 255) invalid('shares must be less than 256');
-  if (threshold > 255) invalid('threshold must be less than 256');
-  if (threshold > shares) invalid('threshold cannot be larger than shares');
+  const problem = sealConfigProblem(shares, threshold);
+  if (problem) invalid(problem);
   if (stored !== 0 && stored !== shares) invalid('stored_shares must equal secret_shares when given');
 
   const pgpKeys = request.pgp_keys ?? [];

@@ -3,12 +3,12 @@
 // keyring; key material lives only in Buffers that are zeroed after use, on reset and on seal.
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { StorageBackend } from '../../storage/backend.js';
-import { getJSON, putJSON } from '../../storage/json.js';
+import { encodeJSON, getJSON, putJSON } from '../../storage/json.js';
 import { InvalidRootKeyError, type Barrier } from '../barrier/barrier.js';
 import { combine, split } from '../crypto/shamir.js';
-import { AppError, InternalError, InvalidRequestError } from '../errors.js';
+import { AppError, InternalError, InvalidRequestError, SealedError } from '../errors.js';
 import { encryptToPgpKey, parsePgpPublicKey } from './pgp.js';
-import { type InitRequest, type SealConfig, readSealConfig, validateInitRequest, writeSealConfig } from './seal-config.js';
+import { type InitRequest, type SealConfig, SEAL_CONFIG_PATH, readSealConfig, validateInitRequest, writeSealConfig } from './seal-config.js';
 import { assertKeyLength, decodeUnsealKey } from './unseal-key.js';
 
 const ROOT_KEY_BYTES = 32;
@@ -257,6 +257,25 @@ export function createSealManager(options: SealManagerOptions) {
     });
   }
 
+  /**
+   * Rekey: re-encrypts the keyring under `newRootKey` and stores the new share count and threshold
+   * in the same storage transaction, so the old shares stop working exactly when the new ones start.
+   */
+  function replaceRootKey(newRootKey: Uint8Array, shares: number, threshold: number): Promise<void> {
+    return exclusive(async () => {
+      if (barrier.sealed) throw new SealedError();
+      const next: SealConfig = { type: 'shamir', secret_shares: shares, secret_threshold: threshold, nonce: '' };
+      await barrier.rekeyRootKey(newRootKey, [{ type: 'put', key: SEAL_CONFIG_PATH, value: encodeJSON(next) }]);
+      config = next;
+    });
+  }
+
+  /** The length of one unseal key share: the root key itself (32) for 1-of-1, else 33. */
+  async function unsealKeyLength(): Promise<number> {
+    const current = await loadConfig();
+    return current && current.secret_threshold === 1 && current.secret_shares === 1 ? ROOT_KEY_BYTES : ROOT_KEY_BYTES + 1;
+  }
+
   async function initializeDev(dev: { rootTokenId?: string; createRootToken?: CreateRootToken } = {}): Promise<InitResult> {
     const mint = dev.createRootToken;
     return initialize(
@@ -279,6 +298,10 @@ export function createSealManager(options: SealManagerOptions) {
     },
     /** The stored seal configuration (undefined before init). */
     config: loadConfig,
+    replaceRootKey,
+    unsealKeyLength,
+    /** True when `rootKey` opens the stored keyring (generate-root and rekey prove key possession with it). */
+    verifyRootKey: (rootKey: Uint8Array): Promise<boolean> => barrier.verifyRootKey(rootKey),
     /** Async callbacks run in order after every unseal (load mounts, policies…); push to add. */
     onUnseal,
     /** Async callbacks run in order before every seal (tear down); push to add. */
