@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createMemoryBackend } from '../storage/memory.js';
-import { createSqliteBackend } from '../storage/sqlite.js';
+import { createSqliteBackend, storageFileWarnings } from '../storage/sqlite.js';
 import type { StorageBackend } from '../storage/backend.js';
 import { startHttpServer, type RunningServer } from '../http/server.js';
 import { createCore, type Core, type CoreExtensions } from './core.js';
@@ -36,6 +36,8 @@ export function createLogger(level: string): Logger {
 
 export async function startServer(config: ServerConfig, logger: Logger, ext: CoreExtensions = {}): Promise<StartedServer> {
   const physical = openStorage(config.storage);
+  // Existing files are not chmod-ed (as Vault does not): the operator is told instead.
+  if (config.storage.type === 'sqlite') for (const w of storageFileWarnings(config.storage.path)) logger.warn({ path: w.path, mode: w.mode }, w.message);
   const metrics = createMetrics({ onCollectError: (err, metric) => logger.warn({ metric, err: err instanceof Error ? err.message : String(err) }, 'metrics collection failed') });
   const core = createCore({
     physical, defaultLeaseTTL: config.defaultLeaseTTL, maxLeaseTTL: config.maxLeaseTTL, clusterName: config.clusterName,

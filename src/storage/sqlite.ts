@@ -4,8 +4,12 @@
 // others. For a database file the commit runs in a worker thread (sqlite-writer.ts) so the fsync
 // never blocks the event loop; reads use this thread's own connection. Promises resolve only after
 // the commit, so a read issued after a write's promise resolved always sees it.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+// Files: the database is created 0600 before SQLite opens it (SQLite's own default is 0644), and
+// SQLite gives its -wal and -shm files the database file's mode; a directory created for it is
+// 0700. Existing files are never chmod-ed (as Vault leaves its storage alone): storageFileWarnings
+// reports the ones other users can read, and the server logs them at start.
+import { closeSync, lstatSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { StorageBackend, StorageOp } from './backend.js';
@@ -39,8 +43,73 @@ function toBuffer(value: unknown): Buffer {
   return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
 
+/** Mode of the database file (and so of its -wal/-shm files) when Coffer creates it. */
+export const STORAGE_FILE_MODE = 0o600;
+/** Mode of directories Coffer creates for the database. */
+export const STORAGE_DIR_MODE = 0o700;
+
+/** Creates the database's directory (0700) and an empty database file (0600) unless they exist. */
+function createPrivateFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: STORAGE_DIR_MODE });
+  let fd: number;
+  try {
+    // O_EXCL: an existing file (or a symlink planted in its place) is never opened or changed here.
+    fd = openSync(path, 'wx', STORAGE_FILE_MODE);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw err;
+  }
+  closeSync(fd);
+}
+
+export interface StorageFileWarning {
+  path: string;
+  /** Octal permission bits, e.g. "0644". */
+  mode: string;
+  message: string;
+}
+
+/**
+ * Files of the SQLite database at `path` that other users can read or write (mode wider than
+ * 0600), and a directory they can write into (where they could plant a -wal file). The database
+ * holds only ciphertext values, but its keys name mounts, policies and the token index.
+ */
+export function storageFileWarnings(path: string): StorageFileWarning[] {
+  if (path === ':memory:') return [];
+  const out: StorageFileWarning[] = [];
+  const octal = (m: number): string => `0${(m & 0o7777).toString(8).padStart(3, '0')}`;
+  for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) {
+    let st;
+    try {
+      st = lstatSync(file);
+    } catch {
+      continue; // not there (yet)
+    }
+    if (st.isFile() && (st.mode & 0o077) !== 0) {
+      out.push({
+        path: file, mode: octal(st.mode),
+        message: 'storage file is accessible to other users (mode wider than 0600): they can read key names, policy names and the token index; chmod 600 it',
+      });
+    }
+  }
+  const dir = dirname(resolve(path));
+  try {
+    const st = lstatSync(dir);
+    // Writable by others without the sticky bit: another user could replace or plant the -wal/-shm files.
+    if (st.isDirectory() && (st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) {
+      out.push({
+        path: dir, mode: octal(st.mode),
+        message: 'storage directory is writable by other users: they could replace the database or plant its -wal/-shm files; chmod 700 it',
+      });
+    }
+  } catch {
+    // the directory is checked when the database opens
+  }
+  return out;
+}
+
 export function createSqliteBackend(options: SqliteBackendOptions): SqliteBackend {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  if (options.path !== ':memory:') createPrivateFile(options.path);
   const db = new Database(options.path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
