@@ -5,6 +5,8 @@
 // requests; the HTTP layer and tests both call `handle`.
 import { Barrier } from '../core/barrier/barrier.js';
 import { createSealManager } from '../core/seal/seal-manager.js';
+import { createRekeyOperation } from '../core/seal/rekey.js';
+import { createRootGeneration } from '../core/seal/root-generation.js';
 import { InvalidRequestError, SealedError } from '../core/errors.js';
 import type { StorageBackend } from '../storage/backend.js';
 import { createStorageView } from '../storage/view.js';
@@ -38,6 +40,8 @@ import { createBareHandler } from '../sys/bare.js';
 import type { SystemContext } from '../sys/context.js';
 import { createSystemBackend } from '../sys/index.js';
 import { createWrapping } from '../sys/wrapping.js';
+import { createRekeyHandler, rekeyBackupPaths } from '../sys/rekey.js';
+import { createGenerateRootHandler } from '../sys/generate-root.js';
 
 export const VAULT_COMPAT_VERSION = '1.17.0+coffer';
 export const DEFAULT_LEASE_TTL = 768 * 3600;
@@ -109,6 +113,17 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
     if (!live) throw new SealedError();
     return live;
   }
+
+  // Rekey and root generation: in-memory attempts, forgotten on seal.
+  const rekey = createRekeyOperation({ seal, physical: options.physical });
+  const rootGeneration = createRootGeneration({
+    seal,
+    createRootToken: () => unsealed().tokens.createRootToken(),
+    async revokeToken(token) {
+      const entry = await unsealed().tokens.lookup(token);
+      if (entry) await unsealed().tokens.revokeTree(entry);
+    },
+  });
 
   const wrapping = createWrapping({
     tokens: () => unsealed().tokens,
@@ -193,7 +208,7 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
     const factories: Record<string, BackendFactory> = {
       system: () => createSystemBackend(sysContext, [
         ...wrapping.paths, ...auditPaths(() => unsealed().audit), ...toolPaths(() => unsealed().passwords),
-        ...leasePaths(() => unsealed().leases), ...(ext.sysPaths ?? []),
+        ...leasePaths(() => unsealed().leases), ...rekeyBackupPaths(() => rekey), ...(ext.sysPaths ?? []),
       ]),
       token: createTokenBackend(tokenStore, {
         // Some token options need sudo on the path; the pipeline's ACL check already decided it.
@@ -288,6 +303,17 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
     isActive: () => live !== undefined || barrier.sealed,
   });
 
+  // sys/rekey/* and sys/generate-root/* are bare like sys/init: the unseal keys are the credential.
+  const ensureActive = (): void => void unsealed();
+  const recoveryHandlers = [createRekeyHandler({ rekey, ensureActive }), createGenerateRootHandler({ rootGeneration, ensureActive })];
+  async function bareOrRecovery(req: ApiRequest): Promise<ApiResponse | undefined> {
+    for (const handle of recoveryHandlers) {
+      const res = await handle(req);
+      if (res) return res;
+    }
+    return bare(req);
+  }
+
   const pipeline = createPipeline<TokenEntry>({
     gate: {
       enter() {
@@ -308,7 +334,7 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
     audit: () => live?.audit,
     wrapper: () => wrapping.wrapper,
     intents: () => (live ? intents : undefined),
-    bare,
+    bare: bareOrRecovery,
     onUnexpectedError: (err, req) => logError(err, `${req.method} /v1/${req.path}`),
   });
 
