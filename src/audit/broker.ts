@@ -10,7 +10,7 @@ import { getJSON, putJSON } from '../storage/json.js';
 import { createFileSink } from './devices/file.js';
 import { createSocketSink } from './devices/socket.js';
 import { formatRequestEntry, formatResponseEntry, hash as hmacValue, type AuditInput, type FormatOptions } from './format.js';
-import { createChainWriter, deriveChainKey, type ChainHead, type ChainWriter } from './hash-chain.js';
+import { codedError, createChainWriter, deriveChainKey, type ChainHead, type ChainWriter } from './hash-chain.js';
 import { normaliseOptions, parseDeviceConfig, type DeviceConfig } from './options.js';
 
 /** Storage key of the device table (in the barrier-backed system view). */
@@ -22,6 +22,27 @@ export const AUDIT_CHAIN_SECRET_KEY = 'core/audit-chain-secret';
 export class AuditFailureError extends InternalError {
   constructor(kind: 'request' | 'response') {
     super(`failed to log ${kind} to any audit device`);
+  }
+}
+
+/**
+ * What the broker's onDeviceFailure observer receives: which device failed, where it writes, and the
+ * original error as `cause`. Its message names the device and the error code only, never an entry.
+ */
+export class AuditDeviceError extends Error {
+  readonly device: string;
+  readonly deviceType: string;
+  /** The file path or socket address. */
+  readonly target: string;
+  readonly code: string | undefined;
+  constructor(device: string, deviceType: string, target: string, cause: unknown) {
+    const code = (cause as { code?: unknown } | null | undefined)?.code;
+    super(`audit device "${device}" failed${typeof code === 'string' ? `: ${code}` : ''}`, { cause });
+    this.name = 'AuditDeviceError';
+    this.device = device;
+    this.deviceType = deviceType;
+    this.target = target;
+    this.code = typeof code === 'string' ? code : undefined;
   }
 }
 
@@ -57,8 +78,11 @@ export interface AuditBrokerOptions {
   chainKey: Uint8Array;
   /** Request headers to audit (lower-case name → HMAC the value?). Called per entry. */
   auditedHeaders?: () => Readonly<Record<string, boolean>>;
-  /** Told about every failed device write (metrics, server log). Never given entry contents. */
-  onDeviceFailure?: (path: string, err: unknown) => void;
+  /**
+   * Told about every failed device write or open (metrics, server log) with an AuditDeviceError
+   * (destination and cause). Never given entry contents.
+   */
+  onDeviceFailure?: (path: string, err: AuditDeviceError) => void;
   now?: () => Date;
 }
 
@@ -140,9 +164,11 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
     await putJSON(storage, AUDIT_TABLE_KEY, { version: 1, entries });
   }
 
-  function failed(path: string, err: unknown): void {
+  function failed(path: string, err: unknown, entry?: TableEntry): void {
+    const known = devices.get(path)?.entry ?? brokenEntries.get(path) ?? entry;
+    const target = known ? known.options['file_path'] || known.options['path'] || known.options['address'] || '' : '';
     try {
-      opts.onDeviceFailure?.(path, err);
+      opts.onDeviceFailure?.(path, err instanceof AuditDeviceError ? err : new AuditDeviceError(path, known?.type ?? '', target, err));
     } catch {
       // a broken observer must not change the audit outcome
     }
@@ -160,7 +186,7 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
         device = buildDevice(entry);
       } catch (err) {
         // Stored options no longer valid: the entry stays enabled and can only fail (fail closed).
-        failed(entry.path, err);
+        failed(entry.path, err, entry);
         brokenEntries.set(entry.path, entry);
         continue;
       }
@@ -182,7 +208,7 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
       if (brokenEntries.size > 0) throw new AuditFailureError(kind);
       return;
     }
-    if (brokenEntries.size > 0) for (const p of brokenEntries.keys()) failed(p, new Error('audit device options are invalid'));
+    if (brokenEntries.size > 0) for (const p of brokenEntries.keys()) failed(p, codedError('ERR_AUDIT_OPTIONS_INVALID', 'audit device options are invalid'));
     const time = now();
     const headers = opts.auditedHeaders?.();
     const attempts = [...devices.values()].map((d) => ({
@@ -243,7 +269,7 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
             const code = (err as NodeJS.ErrnoException | undefined)?.code;
             throw new InvalidRequestError(`sanity check failed; unable to open "${target}" for writing${code ? `: ${code}` : ''}`);
           }
-          failed(p, err);
+          failed(p, err, entry);
         }
         try {
           await saveTable([...tableEntries(), entry]);
@@ -265,7 +291,7 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
         await saveTable(tableEntries().filter((e) => e.path !== p));
         devices.delete(p);
         brokenEntries.delete(p);
-        if (device) await device.writer.close().catch((err: unknown) => failed(p, err));
+        if (device) await device.writer.close().catch((err: unknown) => failed(p, err, device.entry));
       });
     },
 

@@ -127,7 +127,13 @@ export interface ChainWriterOptions {
 /** Entries waiting behind a stuck write beyond this are refused at once. */
 export const MAX_PENDING_ENTRIES = 10_000;
 
+/** An Error with an errno-style `code` (the server log shows the code and message of these). */
+export function codedError(code: string, message: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code });
+}
+
 export class AuditWriteTimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
   constructor(ms: number) {
     super(`audit device did not complete the write within ${ms} ms`);
     this.name = 'AuditWriteTimeoutError';
@@ -259,8 +265,8 @@ export function createChainWriter(opts: ChainWriterOptions) {
      * Resolves once the line is written (possibly in one write with other entries queued meanwhile).
      */
     append(entryJson: string): Promise<void> {
-      if (closed) return Promise.reject(new Error('audit device is closed'));
-      if (pending.length >= MAX_PENDING_ENTRIES) return Promise.reject(new Error('audit device backlog is full'));
+      if (closed) return Promise.reject(codedError('ERR_AUDIT_DEVICE_CLOSED', 'audit device is closed'));
+      if (pending.length >= MAX_PENDING_ENTRIES) return Promise.reject(codedError('ERR_AUDIT_BACKLOG_FULL', 'audit device backlog is full'));
       return new Promise<void>((resolve, reject) => {
         let timer: NodeJS.Timeout | undefined;
         const item = {

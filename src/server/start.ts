@@ -10,6 +10,7 @@ import type { StorageBackend } from '../storage/backend.js';
 import { startHttpServer, type RunningServer } from '../http/server.js';
 import { createCore, type Core, type CoreExtensions } from './core.js';
 import { createMetrics, withMetrics, type ExpiryWindow, type Metrics } from '../metrics/index.js';
+import { createDeviceFailureLog } from '../audit/failure-log.js';
 
 const EXPIRY_SECONDS: Record<ExpiryWindow, number> = { '1h': 3600, '24h': 86_400, '7d': 604_800 };
 import type { ServerConfig, StorageConfig } from './config.js';
@@ -39,11 +40,14 @@ export async function startServer(config: ServerConfig, logger: Logger, ext: Cor
   // Existing files are not chmod-ed (as Vault does not): the operator is told instead.
   if (config.storage.type === 'sqlite') for (const w of storageFileWarnings(config.storage.path)) logger.warn({ path: w.path, mode: w.mode }, w.message);
   const metrics = createMetrics({ onCollectError: (err, metric) => logger.warn({ metric, err: err instanceof Error ? err.message : String(err) }, 'metrics collection failed') });
+  // Audit device failures: every one counted, and logged (device, destination, error code) at most
+  // once per device per 10 s with the number left out; never the entry.
+  const auditFailureLog = createDeviceFailureLog({ log: (fields, msg) => logger.error(fields, msg) });
   const core = createCore({
     physical, defaultLeaseTTL: config.defaultLeaseTTL, maxLeaseTTL: config.maxLeaseTTL, clusterName: config.clusterName,
     // Only the error's class and message are logged: request data never reaches the log.
     logError: (err, context) => logger.error({ context, err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) }, 'request failed'),
-    onAuditFailure: metrics.auditFailed,
+    onAuditFailure: (path, err) => { metrics.auditFailed(path); auditFailureLog.report(path, err); },
     onIrrevocableLease: metrics.leaseIrrevocable,
     onRotationFailure: metrics.rotationFailed,
     logEvent: (level, msg, fields) => logger[level](fields, msg),
@@ -66,6 +70,7 @@ export async function startServer(config: ServerConfig, logger: Logger, ext: Cor
   } catch (err) {
     for (const l of listeners) await l.close();
     await core.close();
+    auditFailureLog.close();
     throw err;
   }
   return {
@@ -74,6 +79,7 @@ export async function startServer(config: ServerConfig, logger: Logger, ext: Cor
       clearInterval(leaseGauges);
       for (const l of listeners) await l.close();
       await core.close();
+      auditFailureLog.close();
     },
   };
 }

@@ -3,7 +3,7 @@
 // rotation needs (SIGHUP after the file was renamed). The file is created with `mode` (default 0600)
 // and an existing file is chmod'ed to it unless mode is 0, as Vault does.
 import { open, type FileHandle } from 'node:fs/promises';
-import type { LineSink } from '../hash-chain.js';
+import { codedError, type LineSink } from '../hash-chain.js';
 
 export interface FileSinkOptions {
   /** A path, `stdout` or `discard`. */
@@ -52,7 +52,7 @@ export function createFileSink(opts: FileSinkOptions): LineSink {
       let off = 0;
       while (off < buf.length) {
         const { bytesWritten } = await fh!.write(buf, off, buf.length - off);
-        if (bytesWritten <= 0) throw new Error('audit file write made no progress');
+        if (bytesWritten <= 0) throw codedError('EIO', 'audit file write made no progress');
         off += bytesWritten;
       }
     },

@@ -5,7 +5,7 @@
 // of entries behind a dead peer drains quickly instead of waiting its turn one timeout at a time.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { LineSink } from '../hash-chain.js';
+import { codedError, type LineSink } from '../hash-chain.js';
 
 export type SocketType = 'tcp' | 'udp' | 'unix';
 
@@ -20,6 +20,7 @@ export interface SocketSinkOptions {
 const MAX_DATAGRAM = 65_507;
 
 export class SocketWriteTimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
   constructor(ms: number) {
     super(`audit socket write timed out after ${ms} ms`);
     this.name = 'SocketWriteTimeoutError';
@@ -103,7 +104,7 @@ export function createSocketSink(opts: SocketSinkOptions): LineSink {
       if (!sock) sock = await connect();
     },
     async write(line: string) {
-      if (Date.now() < failFastUntil) throw new Error('audit socket unavailable (recent write timeout)');
+      if (Date.now() < failFastUntil) throw codedError('ERR_AUDIT_SOCKET_FAIL_FAST', 'audit socket unavailable (recent write timeout)');
       try {
         await writeOnce(line);
       } catch (err) {
@@ -159,7 +160,7 @@ function createUdpSink(opts: SocketSinkOptions): LineSink {
     async open() { ensure(); },
     write(line: string) {
       const buf = Buffer.from(line, 'utf8');
-      if (buf.length > MAX_DATAGRAM) return Promise.reject(new Error(`audit entry of ${buf.length} bytes does not fit in one UDP datagram`));
+      if (buf.length > MAX_DATAGRAM) return Promise.reject(codedError('EMSGSIZE', `audit entry of ${buf.length} bytes does not fit in one UDP datagram`));
       const s = ensure();
       return withTimeout<void>(ms, (done) => s.send(buf, port, host, (err) => done(err ?? null)), closeSock);
     },
