@@ -90,20 +90,36 @@ export function parseLineObject(line: Uint8Array): Record<string, unknown> | und
   return undefined;
 }
 
+/** The end of a file a sink writes to (see readTail in devices/file.ts). */
+export interface SinkTail {
+  /** File size when it was read. */
+  size: number;
+  endsWithNewline: boolean;
+  /** The last complete line, without its newline (undefined: none, or too long to read back). */
+  lastLine: Uint8Array | undefined;
+  /** Bytes after the last newline: an incomplete line (a write cut short by a crash). */
+  tornBytes: number;
+}
+
 /** Where chained lines go. A sink writes whole lines; it knows nothing about the chain. */
 export interface LineSink {
   /** Opens (or creates) the destination. */
   open(): Promise<void>;
-  /** Writes one complete line including its '\n'. Rejects when the line could not be written. */
+  /**
+   * Writes one or more complete lines (each with its '\n'). Rejects when they could not be written;
+   * a sink that can, leaves nothing of a failed write behind.
+   */
   write(line: string): Promise<void>;
   /** Closes and opens again (log rotation: the path may now name a new file). */
   reopen(): Promise<void>;
   close(): Promise<void>;
   /**
-   * For sinks backed by a file that survives restarts: the last line already in it (without the
-   * newline), and whether the file ends with a newline. undefined when there is nothing to resume.
+   * For sinks backed by a file that survives restarts: how the file ends (its last complete line and
+   * any incomplete one after it). undefined when there is nothing to resume (missing or empty).
    */
-  readTail?(): Promise<{ lastLine: Uint8Array; endsWithNewline: boolean } | undefined>;
+  readTail?(): Promise<SinkTail | undefined>;
+  /** Cuts the file from `fromSize` bytes (its size now, or it refuses) back to `toSize`. */
+  dropTail?(fromSize: number, toSize: number): Promise<void>;
   /** Most bytes one write() may carry (several whole lines are batched up to this); default 1 MiB. */
   readonly maxWriteBytes?: number;
 }
@@ -181,28 +197,39 @@ export function createChainWriter(opts: ChainWriterOptions) {
     sinceCheckpoint = 0;
   }
 
-  async function writeStart(reason: StartReason): Promise<void> {
-    await writeObject({ time: now().toISOString(), type: 'chain-start', reason, device: devicePath, version: CHAIN_FORMAT_VERSION });
+  async function writeStart(reason: StartReason, extra: Record<string, unknown> = {}): Promise<void> {
+    await writeObject({ time: now().toISOString(), type: 'chain-start', reason, device: devicePath, version: CHAIN_FORMAT_VERSION, ...extra });
   }
 
   /** Opens the sink and writes a chain-start line, continuing the chain already in the file if any. */
   async function doOpen(): Promise<void> {
     await sink.open();
     let reason: StartReason = head.seq > 0 ? 'reopen' : 'new';
+    let torn = 0;
     if (head.seq === 0 && sink.readTail) {
       const tail = await sink.readTail();
       if (tail) {
-        if (!tail.endsWithNewline) await sink.write('\n'); // isolate a torn last line
-        const last = openLine(key, tail.lastLine);
-        if (last.ok && last.macValid) {
+        const last = tail.lastLine ? openLine(key, tail.lastLine) : undefined;
+        const ours = last?.ok === true && last.macValid;
+        if (!tail.endsWithNewline) {
+          if (ours && sink.dropTail) {
+            // Half a line after our last complete one: a write cut short (crash, full disk). It was
+            // never acknowledged; cut it off so the chain goes on from the last whole line.
+            await sink.dropTail(tail.size, tail.size - tail.tornBytes);
+            torn = tail.tornBytes;
+          } else {
+            await sink.write('\n'); // not our chain: keep it, but isolate it from our first line
+          }
+        }
+        if (ours && last.ok) {
           head = { seq: last.seq, mac: last.mac };
-          const obj = parseLineObject(tail.lastLine);
+          const obj = parseLineObject(tail.lastLine!);
           const closed = obj?.['type'] === 'checkpoint' && (obj['reason'] === 'close' || obj['reason'] === 'rotate');
-          reason = closed && tail.endsWithNewline ? 'reopen' : 'recover';
+          reason = closed && torn === 0 ? 'reopen' : 'recover';
         }
       }
     }
-    await writeStart(reason);
+    await writeStart(reason, torn > 0 ? { torn_bytes: torn } : {});
     opened = true;
   }
 
