@@ -53,6 +53,9 @@ describe('rekey', () => {
 
   it('validates init with Vault messages and starts nothing on failure', async () => {
     const s = await setup(3, 2);
+    // A key that parses but cannot be encrypted to (here: expired) is refused before any share is spent.
+    const expired = await openpgp.generateKey({ userIDs: [{ name: 'old' }], date: new Date(Date.now() - 86_400_000), keyExpirationTime: 60, format: 'object' });
+    const expiredB64 = Buffer.from(expired.publicKey.write()).toString('base64');
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ secret_shares: 3, secret_threshold: 4 }, /^provided threshold greater than the total shares$/],
       [{ secret_shares: 256, secret_threshold: 3 }, /^invalid rekey seal configuration: shares must be less than 256$/],
@@ -62,6 +65,7 @@ describe('rekey', () => {
       [{ secret_shares: 2, secret_threshold: 2, backup: true }, /^cannot request a backup of the new keys without providing PGP keys for encryption$/],
       [{ secret_shares: 2, secret_threshold: 2, pgp_keys: ['a'] }, /^incorrect number of PGP keys for rekey$/],
       [{ secret_shares: 2, secret_threshold: 2, pgp_keys: ['a', 'b'] }, /error parsing PGP key/],
+      [{ secret_shares: 1, secret_threshold: 1, pgp_keys: [expiredB64] }, /^pgp_keys\[0\]: PGP key [0-9a-f]{40} cannot be used for encryption/],
       [{ secret_shares: 2, secret_threshold: 2, require_verification: 'maybe' }, /require_verification must be a boolean/],
     ];
     for (const [req, re] of cases) await assert.rejects(s.rekey.init(req), rejectsWith('ERR_INVALID_REQUEST', re), JSON.stringify(req));

@@ -11,7 +11,7 @@ import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { StorageBackend } from '../../storage/backend.js';
 import { encodeJSON, getJSON } from '../../storage/json.js';
 import { combine, split } from '../crypto/shamir.js';
-import { InvalidRequestError, SealedError } from '../errors.js';
+import { InternalError, InvalidRequestError, SealedError } from '../errors.js';
 import { encryptToPgpKey, parsePgpPublicKey, pgpFingerprint, type PgpPublicKey } from './pgp.js';
 import { intField, sealConfigProblem } from './seal-config.js';
 import type { SealManager } from './seal-manager.js';
@@ -226,7 +226,11 @@ export function createRekeyOperation(deps: RekeyDeps) {
       let out: Uint8Array[] = raw;
       if (a.recipients.length > 0) {
         // Like Vault, each holder's PGP message holds the hex form of the share.
-        out = await Promise.all(raw.map((share, i) => encryptToPgpKey(a.recipients[i]!, new TextEncoder().encode(share.toString('hex')))));
+        try {
+          out = await Promise.all(raw.map((share, i) => encryptToPgpKey(a.recipients[i]!, new TextEncoder().encode(share.toString('hex')))));
+        } catch (err) {
+          throw new InternalError('failed to encrypt shares', { cause: err });
+        }
         if (a.backup) {
           const keys: Record<string, string[]> = {};
           out.forEach((ct, i) => (keys[a.fingerprints[i]!] ??= []).push(Buffer.from(ct).toString('hex')));

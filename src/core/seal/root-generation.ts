@@ -9,7 +9,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { randomBase62 } from '../../lib/ids.js';
 import { encodeRootToken, ROOT_TOKEN_OTP_LENGTH } from '../../lib/root-token.js';
 import { combine } from '../crypto/shamir.js';
-import { InvalidRequestError, SealedError } from '../errors.js';
+import { InternalError, InvalidRequestError, SealedError } from '../errors.js';
 import { encryptToPgpKey, parsePgpPublicKey, pgpFingerprint, type PgpPublicKey } from './pgp.js';
 import type { SealManager } from './seal-manager.js';
 import { assertKeyLength, decodeUnsealKey } from './unseal-key.js';
@@ -166,7 +166,7 @@ export function createRootGeneration(deps: RootGenerationDeps) {
             : encodeRootToken(token, a.otp!);
         } catch (err) {
           await deps.revokeToken?.(token).catch(() => undefined);
-          throw err;
+          throw new InternalError('failed to encode the root token', { cause: err });
         }
         if (attempt === a) attempt = undefined;
         return {
