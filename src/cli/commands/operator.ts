@@ -1,9 +1,11 @@
 // `coffer operator …`: init, unseal (prompted without echo, or from stdin), unseal -reset, seal,
-// rotate (new barrier key term) and key-status.
+// rotate (new barrier key term), key-status, and the recovery ceremonies rekey and generate-root
+// (operator-recovery.ts).
 import { createSysApi, type KeyStatus } from '../../client/sys.js';
 import { EXIT_API, EXIT_OK, UsageError } from './errors.js';
 import { dispatch, HTTP_FLAGS, OUTPUT_FLAGS, type Command, type Ctx, type Io } from './runtime.js';
 import { sealStatusRows } from './status.js';
+import { generateRoot, rekey } from './operator-recovery.js';
 
 const init: Command = {
   def: {
@@ -165,7 +167,7 @@ const keyStatus: Command = {
   },
 };
 
-const COMMANDS: Record<string, Command> = { init, unseal, seal, rotate, 'key-status': keyStatus };
+const COMMANDS: Record<string, Command> = { init, unseal, seal, rotate, 'key-status': keyStatus, rekey, 'generate-root': generateRoot };
 
 export const run = (argv: string[], io: Io): Promise<number> =>
-  dispatch('operator', 'Operate the server: initialize, unseal, seal and rotate its encryption key.', COMMANDS, argv, io);
+  dispatch('operator', 'Operate the server: initialize, unseal, seal, rotate its encryption key, rekey, generate a root token.', COMMANDS, argv, io);
