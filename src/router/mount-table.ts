@@ -26,7 +26,7 @@ export interface MountTableDeps {
   generatePassword?: (policyName: string) => Promise<string>;
   /** Backs SystemView.rotationFailed, told the mount's path. */
   rotationFailed?: (mountPath: string, role: string, error: string) => void;
-  /** Runs before a mount is removed (its leases are revoked); a failure keeps the mount. */
+  /** Runs before a mount is removed or moved away from its path (its leases are revoked); a failure keeps the mount. */
   beforeUnmount?: (mountPath: string) => Promise<void>;
 }
 
@@ -207,6 +207,61 @@ export function createMountTable(deps: MountTableDeps) {
       await m.backend.cleanup?.();
       await clearPrefix(deps.storage, `${kind === 'auth' ? 'auth' : 'logical'}/${m.info.uuid}/`);
       return m;
+    },
+
+    /**
+     * Moves a mount to a new path of the same table (sys/remount). The checks run at once (a bad
+     * request fails before anything changes); `run` does the move. Its data moves with it: storage is
+     * per mount uuid, and uuid, accessor, type, options and config are kept. Leases issued under the
+     * old path are revoked first (as Vault does: a lease id names the path it was issued at), then a
+     * backend instance is built at the new path, the table is persisted and the old instance cleaned up.
+     */
+    prepareMove(kind: MountKind, rawFrom: string, rawTo: string): { from: string; to: string; run(): Promise<MountedBackend> } {
+      const from = normalizeMountPath(rawFrom);
+      const to = normalizeMountPath(rawTo);
+      for (const p of [from, to]) {
+        if (BUILTIN[kind].some((b) => b.path === p) || (kind === 'secret' && RESERVED_SECRET_PREFIXES.some((r) => p.startsWith(r) || r.startsWith(p)))) {
+          throw new InvalidRequestError(p === from ? `cannot remount "${tablePath(kind, p)}"` : `cannot remount to destination "${tablePath(kind, p)}"`);
+        }
+      }
+      const fullFrom = tablePath(kind, from);
+      const fullTo = tablePath(kind, to);
+      const m = byPath.get(fullFrom);
+      if (!m) throw new InvalidRequestError(`no matching mount at "${fullFrom}"`);
+      const checkDestination = () => {
+        const clash = conflict(fullTo);
+        if (clash) throw new InvalidRequestError(`path already in use at "${clash}"`);
+      };
+      checkDestination();
+      return {
+        from: fullFrom,
+        to: fullTo,
+        async run(): Promise<MountedBackend> {
+          await deps.beforeUnmount?.(fullFrom);
+          const moved = await instantiate(kind, { ...m.info, path: to });
+          // The table may have changed since the checks (leases were being revoked): checked again
+          // with no await between the check and the swap.
+          try {
+            if (byPath.get(fullFrom) !== m) throw new InvalidRequestError(`the mount at "${fullFrom}" changed during the move`);
+            checkDestination();
+          } catch (err) {
+            await moved.backend.cleanup?.();
+            throw err;
+          }
+          byPath.delete(fullFrom);
+          byPath.set(fullTo, moved);
+          try {
+            await persist(kind);
+          } catch (err) {
+            byPath.delete(fullTo);
+            byPath.set(fullFrom, m);
+            await moved.backend.cleanup?.();
+            throw err;
+          }
+          await m.backend.cleanup?.();
+          return moved;
+        },
+      };
     },
 
     /** Applies tuning (TTLs, description, options); changing a kv mount's version is refused. */

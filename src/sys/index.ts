@@ -7,11 +7,12 @@ import { internalUiPaths } from './path-internal-ui.js';
 import { keyPaths } from './path-keys.js';
 import { mountPaths } from './path-mounts.js';
 import { policyEndpoints } from './path-policy.js';
+import { remountPaths } from './path-remount.js';
 
 export function createSystemBackend(ctx: SystemContext, extraPaths: PathDef[] = []): Backend {
   return createBackend({
     type: 'system',
-    paths: [...mountPaths(ctx), ...policyEndpoints(ctx), ...capabilityPaths(ctx), ...keyPaths(ctx), ...internalUiPaths(ctx), ...extraPaths],
+    paths: [...mountPaths(ctx), ...remountPaths(ctx), ...policyEndpoints(ctx), ...capabilityPaths(ctx), ...keyPaths(ctx), ...internalUiPaths(ctx), ...extraPaths],
     specialPaths: {
       // internal/ui/mounts/<path> is not ACL-checked as a path: its handler asks the ACL whether the
       // token has any capability under that mount (the KV preflight of least-privilege tokens).

@@ -1,4 +1,4 @@
-// What `secrets` and `auth` share: enable/disable/list/tune of a mount table (sys/mounts or
+// What `secrets` and `auth` share: enable/disable/list/tune/move of a mount table (sys/mounts or
 // sys/auth), the mount flags, the request body they build and the list tables.
 import { humanDuration } from '../output/format.js';
 import { table } from '../output/table.js';
@@ -208,6 +208,52 @@ export function tuneCommand(kind: MountKind): Command {
       const tunePath = kind === 'secrets' ? `sys/mounts/${path}/tune` : `sys/mounts/auth/${path}/tune`;
       await ctx.client.write(tunePath, body);
       ctx.success(`Success! Tuned ${NOUN[kind].disabled} at: ${path}/`);
+      return EXIT_OK;
+    },
+  };
+}
+
+interface MigrationStatus {
+  migration_id?: string;
+  migration_info?: { source_mount?: string; target_mount?: string; status?: string; status_message?: string };
+}
+
+/** `secrets move` / `auth move`: sys/remount, then sys/remount/status/<id> until the move has finished. */
+export function moveCommand(kind: MountKind, pollMs = 250): Command {
+  const what = kind === 'secrets' ? 'secrets engine' : 'auth method';
+  return {
+    def: {
+      name: `${kind} move`,
+      args: 'SOURCE DESTINATION',
+      summary: kind === 'secrets'
+        ? 'Move the secrets engine at SOURCE to DESTINATION, with its data; its leases are revoked.'
+        : 'Move the auth method at SOURCE to DESTINATION, with its configuration; the tokens it issued are revoked.',
+      flags: [...HTTP_FLAGS],
+      minArgs: 2,
+      maxArgs: 2,
+    },
+    async run(ctx) {
+      // Auth methods may be named with or without their auth/ prefix, as with the Vault CLI.
+      const full = (raw: string) => {
+        const p = mountPath(raw);
+        return kind === 'auth' && !p.startsWith('auth/') ? `auth/${p}` : p;
+      };
+      const from = full(ctx.args[0]!);
+      const to = full(ctx.args[1]!);
+      const started = await ctx.client.write<{ migration_id?: string }>('sys/remount', { from, to });
+      const id = started?.data?.migration_id;
+      if (!id) throw new CliError('the server did not return a migration ID', ['the server may be too old for sys/remount/status'], EXIT_API);
+      for (;;) {
+        const status = await ctx.client.read<MigrationStatus>(`sys/remount/status/${id}`);
+        const info = status?.data?.migration_info;
+        if (info?.status === 'success') break;
+        if (info?.status === 'failure') {
+          throw new CliError(`moving ${what} ${from}/ to ${to}/ failed (migration ID ${id})${info.status_message ? `: ${info.status_message}` : ''}`, [], EXIT_API);
+        }
+        if (!info) throw new CliError(`the server no longer knows migration ID ${id}`, [`check "coffer ${kind} list" to see where the mount is`], EXIT_API);
+        await new Promise((r) => setTimeout(r, pollMs));
+      }
+      ctx.success(`Success! Finished moving ${what} ${from}/ to ${to}/, with migration ID ${id}`);
       return EXIT_OK;
     },
   };

@@ -1,5 +1,5 @@
-// `coffer secrets enable|disable|list|tune`: the secrets-engine mount table (sys/mounts).
-import { enableCommand, disableCommand, listCommand, tuneCommand } from './mounts.js';
+// `coffer secrets enable|disable|list|tune|move`: the secrets-engine mount table (sys/mounts).
+import { enableCommand, disableCommand, listCommand, moveCommand, tuneCommand } from './mounts.js';
 import { dispatch, type Io } from './runtime.js';
 
 const COMMANDS = {
@@ -7,7 +7,8 @@ const COMMANDS = {
   disable: disableCommand('secrets'),
   list: listCommand('secrets'),
   tune: tuneCommand('secrets'),
+  move: moveCommand('secrets'),
 };
 
 export const run = (argv: string[], io: Io): Promise<number> =>
-  dispatch('secrets', 'Enable, disable, list and tune secrets engines.', COMMANDS, argv, io);
+  dispatch('secrets', 'Enable, disable, list, tune and move secrets engines.', COMMANDS, argv, io);
