@@ -21,6 +21,8 @@ export interface AuditInput {
   request: Request;
   /** The token that made the request; falls back to request.token. */
   token?: TokenInfo;
+  /** Logged instead of request.operation: a ?help=1 request is Vault's "help" operation. */
+  operation?: 'help';
   response?: ResolvedResponse;
   /** The error message returned to the client, if any. */
   error?: string;
@@ -136,7 +138,7 @@ function auditRequest(input: AuditInput, h: Hasher, tok: Hasher, acc: Hasher, op
   const token = input.token ?? req.token;
   const out: Record<string, unknown> = {
     id: req.id,
-    operation: req.operation,
+    operation: input.operation ?? req.operation,
     mount_point: req.mount.path,
     mount_type: req.mount.type,
     mount_accessor: req.mount.accessor,

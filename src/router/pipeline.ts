@@ -32,8 +32,9 @@ export interface TokenLookup<E> {
 
 export interface AuditSink {
   enabled(): boolean;
-  logRequest(input: { request: Request; token?: TokenInfo; error?: string }): Promise<void>;
-  logResponse(input: { request: Request; token?: TokenInfo; response?: ResolvedResponse; error?: string; wrapInfo?: WrapInfo }): Promise<void>;
+  /** `operation: 'help'` marks a ?help=1 request (the Request itself carries a backend operation). */
+  logRequest(input: { request: Request; token?: TokenInfo; operation?: 'help'; error?: string }): Promise<void>;
+  logResponse(input: { request: Request; token?: TokenInfo; operation?: 'help'; response?: ResolvedResponse; error?: string; wrapInfo?: WrapInfo }): Promise<void>;
 }
 
 /** A successful logical response, ready for the envelope (http/envelope.ts). */
@@ -197,11 +198,32 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
     return { result, meta };
   }
 
-  /** `?help=1`: the path's help text; any valid token may ask (as in Vault). */
+  /**
+   * `?help=1`: the path's help text. Any valid token may ask (no ACL check, as in Vault), and the
+   * request and its response are audited like every other request, with Vault's operation "help".
+   */
   async function help(api: ApiRequest, path: string, routed: { mount: MountedBackend; rest: string } | undefined): Promise<PipelineResult> {
-    await authenticate(deps.tokens(), tokenFromHeaders(api.headers), true);
+    const clientToken = tokenFromHeaders(api.headers);
+    const audit = deps.audit?.();
+    const auditing = audit?.enabled() ?? false;
+    // Backends never see this request: 'read' only fills the type; the audit entries say "help".
+    const request = newRequest(api, 'read', path, {}, routed, 0);
+    let info: TokenInfo | undefined;
+    try {
+      ({ info } = await authenticate(deps.tokens(), clientToken, true));
+      request.clientToken = clientToken;
+      request.token = info;
+    } catch (err) {
+      if (auditing && !isUnexpectedError(err)) {
+        await audit!.logRequest({ request, token: info, operation: 'help', error: errorMessages(err).join('; ') || 'permission denied' }).catch(() => undefined);
+      }
+      throw err;
+    }
     if (!routed) throw new UnsupportedPathError(path);
-    return { kind: 'help', help: routed.mount.backend.help(routed.rest) };
+    if (auditing) await audit!.logRequest({ request, token: info, operation: 'help' });
+    const text = routed.mount.backend.help(routed.rest);
+    if (auditing) await audit!.logResponse({ request, token: info, operation: 'help', response: { data: { help: text } } });
+    return { kind: 'help', help: text };
   }
 
   async function dispatch(
@@ -215,11 +237,7 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
     const tokens = deps.tokens();
     const audit = deps.audit?.();
     const auditing = audit?.enabled() ?? false;
-    const request: Request = {
-      id: randomUUID(), operation: op, path: routed?.rest ?? path, fullPath: path,
-      mount: routed?.mount.info ?? ({} as Request['mount']), data, storage: routed?.mount.storage ?? ({} as Request['storage']),
-      clientToken: '', token: undefined, remoteAddress: api.remoteAddress, headers: pickHeaders(api.headers), wrapTTL,
-    };
+    const request = newRequest(api, op, path, data, routed, wrapTTL);
     held.request = request;
 
     let entry: E | undefined;
@@ -311,6 +329,17 @@ export function createPipeline<E>(deps: PipelineDeps<E>) {
   }
 
   return { handle };
+}
+
+/** The logical request a pipeline run builds (no token yet). */
+function newRequest(
+  api: ApiRequest, op: Operation, path: string, data: Record<string, unknown>, routed: { mount: MountedBackend; rest: string } | undefined, wrapTTL: number,
+): Request {
+  return {
+    id: randomUUID(), operation: op, path: routed?.rest ?? path, fullPath: path,
+    mount: routed?.mount.info ?? ({} as Request['mount']), data, storage: routed?.mount.storage ?? ({} as Request['storage']),
+    clientToken: '', token: undefined, remoteAddress: api.remoteAddress, headers: pickHeaders(api.headers), wrapTTL,
+  };
 }
 
 /** LIST with nothing to show is a 404 with an empty error list, unless there is other data or warnings. */
