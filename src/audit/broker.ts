@@ -11,7 +11,7 @@ import { createFileSink } from './devices/file.js';
 import { createSocketSink } from './devices/socket.js';
 import { formatRequestEntry, formatResponseEntry, hash as hmacValue, type AuditInput, type FormatOptions } from './format.js';
 import { codedError, createChainWriter, deriveChainKey, type ChainHead, type ChainWriter } from './hash-chain.js';
-import { normaliseOptions, parseDeviceConfig, type DeviceConfig } from './options.js';
+import { checkFilePathAbsolute, normaliseOptions, parseDeviceConfig, type DeviceConfig } from './options.js';
 
 /** Storage key of the device table (in the barrier-backed system view). */
 export const AUDIT_TABLE_KEY = 'core/audit';
@@ -245,6 +245,7 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
         if (typeof input?.type !== 'string' || input.type === '') throw new InvalidRequestError('missing audit device type');
         const options = normaliseOptions(input.options);
         const config = parseDeviceConfig(input.type, options);
+        checkFilePathAbsolute(config);
         const target = targetOf(config);
         for (const d of devices.values()) {
           if (target !== 'stdout' && target !== 'discard' && d.config.type === config.type && targetOf(d.config) === target) {

@@ -1,6 +1,7 @@
 // Validation of `sys/audit/:path` options. Vault stores device options as a string map, so that is
 // what we keep and list; this module turns them into a typed device configuration and refuses
 // anything malformed or unknown with InvalidRequestError (a 400, nothing stored).
+import { isAbsolute } from 'node:path';
 import { InvalidRequestError } from '../core/errors.js';
 import { parseDurationSeconds } from '../lib/duration.js';
 import type { SocketType } from './devices/socket.js';
@@ -107,6 +108,18 @@ export function parseDeviceConfig(type: unknown, options: Record<string, string>
     config.appendTimeoutMs = Math.max(10_000, 3 * ms + 1000);
   }
   return config;
+}
+
+/**
+ * Checked when a device is enabled: a file device writes to an absolute path, or to Vault's special
+ * "stdout" or "discard". A relative path would depend on the directory the server happened to be
+ * started from. (Devices already stored with one keep opening as before, so an upgrade never turns
+ * them into failing devices that refuse every request.)
+ */
+export function checkFilePathAbsolute(config: DeviceConfig): void {
+  const p = config.file?.filePath;
+  if (p === undefined || p === 'stdout' || p === 'discard' || isAbsolute(p)) return;
+  throw new InvalidRequestError(`file_path must be an absolute path (or "stdout" or "discard"), not "${p.slice(0, 200)}"`);
 }
 
 /** write_timeout in ms; accepts sub-second Go durations ("500ms"), which parseDurationSeconds would floor. */

@@ -1,5 +1,7 @@
-// Audit over HTTP: `?help=1` requests are audited like every other request (a request and a
-// response entry, Vault's operation "help"; a refused one leaves its request entry).
+// Audit devices and two of issue 10's audit items, over HTTP: `?help=1` requests are audited like
+// every other request (a request and a response entry, Vault's operation "help"; a refused one leaves
+// its request entry), and a file device's file_path must be absolute (or Vault's special stdout and
+// discard): a relative path would land wherever the server was started from.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -7,7 +9,7 @@ import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { verifyAuditFiles } from '../../src/audit/verify.js';
 
-describe('audit: ?help=1', () => {
+describe('audit: ?help=1 and file_path', () => {
   let srv: TestServer;
   let root: string;
   before(async () => {
@@ -46,5 +48,22 @@ describe('audit: ?help=1', () => {
     assert.equal((await srv.request('DELETE', 'sys/audit/helpfile', { token: root })).status, 204);
     const report = await verifyAuditFiles([file], Buffer.from(key, 'hex'));
     assert.equal(report.ok, true, JSON.stringify(report));
+  });
+
+  it('refuses a relative file_path with 400 and enables nothing; stdout, discard and absolute paths are accepted', async () => {
+    for (const filePath of ['audit.log', './audit.log', 'logs/audit.log', '../audit.log', '~/audit.log']) {
+      for (const key of ['file_path', 'path']) {
+        const r = await srv.request('PUT', 'sys/audit/rel', { token: root, body: { type: 'file', options: { [key]: filePath } } });
+        assert.equal(r.status, 400, `${key}=${filePath}: ${JSON.stringify(r.body)}`);
+        assert.match(r.body.errors[0], /file_path must be an absolute path/);
+      }
+    }
+    const list = await srv.request('GET', 'sys/audit', { token: root });
+    assert.equal('rel/' in list.body.data, false);
+    for (const [name, filePath] of [['out', 'stdout'], ['nowhere', 'discard'], ['abs', join(srv.dir, 'abs.log')]] as const) {
+      const r = await srv.request('PUT', `sys/audit/${name}`, { token: root, body: { type: 'file', options: { file_path: filePath } } });
+      assert.equal(r.status, 204, `${filePath}: ${JSON.stringify(r.body)}`);
+      assert.equal((await srv.request('DELETE', `sys/audit/${name}`, { token: root })).status, 204);
+    }
   });
 });
