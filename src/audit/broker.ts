@@ -10,13 +10,36 @@ import { getJSON, putJSON } from '../storage/json.js';
 import { createFileSink } from './devices/file.js';
 import { createSocketSink } from './devices/socket.js';
 import { formatRequestEntry, formatResponseEntry, hash as hmacValue, type AuditInput, type FormatOptions } from './format.js';
-import { codedError, createChainWriter, deriveChainKey, type ChainHead, type ChainWriter } from './hash-chain.js';
+import { codedError, createChainWriter, deriveChainKey, type ChainHead, type ChainWriter, type RecordedHead, type TruncationInfo } from './hash-chain.js';
 import { checkFilePathAbsolute, normaliseOptions, parseDeviceConfig, type DeviceConfig } from './options.js';
 
 /** Storage key of the device table (in the barrier-backed system view). */
 export const AUDIT_TABLE_KEY = 'core/audit';
 /** Storage key of the server's audit chain secret (see loadOrCreateAuditChainSecret). */
 export const AUDIT_CHAIN_SECRET_KEY = 'core/audit-chain-secret';
+/** Storage keys (barrier-encrypted) of file devices' recorded chain heads: prefix + device path without its slash. */
+export const AUDIT_HEAD_PREFIX = 'core/audit-head/';
+/** How often a file device's head is recorded while lines are being written (besides checkpoints, rotation, close). */
+export const HEAD_RECORD_INTERVAL_MS = 1000;
+
+/** A file device's file that did not end where the server left it, as the broker reports it. */
+export type AuditTruncation = TruncationInfo & { target: string };
+
+/** What the server keeps about where it left a file device's chain. */
+interface HeadRecord {
+  version: 1;
+  seq: number;
+  hash: string;
+  /** Recorded after the closing checkpoint: the file must end exactly here. */
+  closed: boolean;
+  /** The file it applies to (a record for another path is ignored). */
+  file: string;
+  time: string;
+}
+
+function headKey(devicePath: string): string {
+  return AUDIT_HEAD_PREFIX + devicePath.replace(/\/+$/, '');
+}
 
 /** The error a request gets when no device could log it (500, message without detail). */
 export class AuditFailureError extends InternalError {
@@ -83,7 +106,22 @@ export interface AuditBrokerOptions {
    * (destination and cause). Never given entry contents.
    */
   onDeviceFailure?: (path: string, err: AuditDeviceError) => void;
+  /**
+   * Told when a file device's file does not end where the server left it (cut or replaced), with
+   * what was expected and found (never entry contents). The next chain-start line records it too.
+   */
+  onTruncation?: (path: string, info: AuditTruncation) => void;
+  /** How often heads are recorded while lines are written (ms); default HEAD_RECORD_INTERVAL_MS. */
+  headRecordIntervalMs?: number;
   now?: () => Date;
+}
+
+/** Records one file device's chain head in storage: serialised, coalesced, after an fdatasync of the file. */
+interface HeadRecorder {
+  /** Records the writer's current head unless storage already has it. Never rejects. */
+  record(): Promise<void>;
+  /** What storage holds now (after loading or recording). */
+  recorded: { seq: number; closed: boolean } | undefined;
 }
 
 interface Device {
@@ -95,6 +133,8 @@ interface Device {
   saltKey: KeyObject;
   /** Token/accessor hashes shared by a request's request and response entries; dropped with the request. */
   memo: WeakMap<object, Map<string, string>>;
+  /** Regular-file devices only (not stdout/discard/socket): the recorded head. */
+  recorder?: HeadRecorder;
 }
 
 /** Returns the stored audit chain secret, creating 32 random bytes on first use. */
@@ -127,6 +167,8 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
   const brokenEntries = new Map<string, TableEntry>();
   let state: 'new' | 'open' | 'closed' = 'new';
   let tableLock: Promise<unknown> = Promise.resolve();
+  let ticker: NodeJS.Timeout | undefined;
+  const recordInterval = opts.headRecordIntervalMs ?? HEAD_RECORD_INTERVAL_MS;
 
   function locked<T>(fn: () => Promise<T>): Promise<T> {
     const run = tableLock.then(fn, fn);
@@ -134,9 +176,43 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
     return run;
   }
 
+  function createHeadRecorder(path: string, file: string, writer: () => ChainWriter): HeadRecorder {
+    let running: Promise<void> | undefined;
+    let again = false;
+    const recorder: HeadRecorder = {
+      recorded: undefined,
+      record() {
+        if (running) {
+          again = true;
+          return running;
+        }
+        running = (async () => {
+          try {
+            do {
+              again = false;
+              const w = writer();
+              const st = w.state();
+              if (st.seq === 0 || (recorder.recorded?.seq === st.seq && recorder.recorded.closed === st.closed)) continue;
+              await w.sync(); // every line up to this head is on disk before storage says so
+              const rec: HeadRecord = { version: 1, seq: st.seq, hash: st.mac, closed: st.closed, file, time: now().toISOString() };
+              await putJSON(storage, headKey(path), rec);
+              recorder.recorded = { seq: st.seq, closed: st.closed };
+            } while (again);
+          } catch {
+            // Storage unavailable (sealing, a storage hiccup): the next checkpoint or tick records it.
+          }
+        })().then(() => { running = undefined; }); // (a callback, so it runs after the assignment even when nothing was awaited)
+        return running;
+      },
+    };
+    return recorder;
+  }
+
   function buildDevice(entry: TableEntry): Device {
     const config = parseDeviceConfig(entry.type, entry.options);
     const sink = config.file ? createFileSink(config.file) : createSocketSink(config.socket!);
+    const file = config.file && config.file.filePath !== 'stdout' && config.file.filePath !== 'discard' ? config.file.filePath : undefined;
+    let recorder: HeadRecorder | undefined;
     const writer = createChainWriter({
       key: deriveChainKey(secret, entry.path),
       sink,
@@ -145,7 +221,16 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
       checkpointInterval: config.checkpointInterval,
       appendTimeoutMs: config.appendTimeoutMs,
       now,
+      onAnchor: () => void recorder?.record(),
+      onTruncation: (info) => {
+        try {
+          opts.onTruncation?.(entry.path, { ...info, target: targetOf(config) });
+        } catch {
+          // a broken observer must not change the audit outcome
+        }
+      },
     });
+    if (file) recorder = createHeadRecorder(entry.path, file, () => writer);
     return {
       entry,
       config,
@@ -153,7 +238,41 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
       writer,
       saltKey: createSecretKey(Buffer.from(entry.salt, 'utf8')),
       memo: new WeakMap(),
+      recorder,
     };
+  }
+
+  /** Where the server recorded that it left this device's file (undefined: nothing recorded for this file). */
+  async function loadRecordedHead(device: Device): Promise<RecordedHead | undefined> {
+    if (!device.recorder) return undefined;
+    const rec = await getJSON<HeadRecord>(storage, headKey(device.entry.path)).catch(() => undefined);
+    if (!rec || rec.file !== device.config.file?.filePath || !Number.isSafeInteger(rec.seq) || rec.seq < 1 || typeof rec.hash !== 'string') return undefined;
+    device.recorder.recorded = { seq: rec.seq, closed: rec.closed === true };
+    return { seq: rec.seq, mac: rec.hash, closed: rec.closed === true };
+  }
+
+  /** Closes a device's writer (closing checkpoint) and waits until its closed head is recorded. */
+  async function closeDevice(d: Device): Promise<void> {
+    await d.writer.close();
+    await d.recorder?.record();
+  }
+
+  /** While open: record heads that moved (at most once per interval) and check that no open file was cut. */
+  function startTicker(): void {
+    if (ticker) return;
+    ticker = setInterval(() => {
+      for (const d of devices.values()) {
+        if (!d.recorder) continue;
+        void d.recorder.record();
+        void d.writer.checkLive();
+      }
+    }, recordInterval);
+    ticker.unref();
+  }
+
+  function stopTicker(): void {
+    if (ticker) clearInterval(ticker);
+    ticker = undefined;
   }
 
   function tableEntries(): TableEntry[] {
@@ -177,7 +296,7 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
   /** Loads the table and opens every device, closing any already open. Caller holds the table lock. */
   async function restoreUnlocked(): Promise<void> {
     const stored = await getJSON<{ version: number; entries: TableEntry[] }>(storage, AUDIT_TABLE_KEY);
-    for (const d of devices.values()) await d.writer.close().catch(() => undefined);
+    for (const d of devices.values()) await closeDevice(d).catch(() => undefined);
     devices.clear();
     brokenEntries.clear();
     for (const entry of stored?.entries ?? []) {
@@ -191,10 +310,13 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
         continue;
       }
       devices.set(entry.path, device);
+      // The file must end where the server left it (checked by the writer when it opens the file).
+      const recorded = await loadRecordedHead(device);
       // A device that cannot open now stays enabled and is retried on every write.
-      await device.writer.open().catch((err: unknown) => failed(entry.path, err));
+      await device.writer.open(recorded).catch((err: unknown) => failed(entry.path, err));
     }
     state = 'open';
+    startTicker();
   }
 
   async function ready(): Promise<void> {
@@ -262,6 +384,8 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
           salt: randomUUID(),
         };
         const device = buildDevice(entry);
+        // A head recorded for an earlier device at this path says nothing about this one.
+        if (device.recorder) await storage.delete(headKey(p));
         try {
           await device.writer.open();
         } catch (err) {
@@ -292,7 +416,10 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
         await saveTable(tableEntries().filter((e) => e.path !== p));
         devices.delete(p);
         brokenEntries.delete(p);
-        if (device) await device.writer.close().catch((err: unknown) => failed(p, err, device.entry));
+        if (device) {
+          await closeDevice(device).catch((err: unknown) => failed(p, err, device.entry));
+          await storage.delete(headKey(p)).catch(() => undefined);
+        }
       });
     },
 
@@ -312,7 +439,8 @@ export function createAuditBroker(opts: AuditBrokerOptions) {
     /** Writes closing checkpoints and closes every device (seal, shutdown). Logging fails until restore(). */
     close(): Promise<void> {
       return locked(async () => {
-        for (const d of devices.values()) await d.writer.close().catch((err: unknown) => failed(d.entry.path, err));
+        stopTicker();
+        for (const d of devices.values()) await closeDevice(d).catch((err: unknown) => failed(d.entry.path, err));
         devices.clear();
         brokenEntries.clear();
         state = 'closed';

@@ -120,8 +120,49 @@ export interface LineSink {
   readTail?(): Promise<SinkTail | undefined>;
   /** Cuts the file from `fromSize` bytes (its size now, or it refuses) back to `toSize`. */
   dropTail?(fromSize: number, toSize: number): Promise<void>;
+  /**
+   * Whether the open file shrank below the bytes this sink wrote to it (someone cut it while it was
+   * open): the sizes when it did (reported once; later checks compare with the new size).
+   */
+  checkShrunk?(): Promise<{ expectedSize: number; actualSize: number } | undefined>;
+  /** Flushes what was written to stable storage (fdatasync), so a recorded head is never ahead of the disk. */
+  sync?(): Promise<void>;
   /** Most bytes one write() may carry (several whole lines are batched up to this); default 1 MiB. */
   readonly maxWriteBytes?: number;
+}
+
+/** The chain head the server last recorded for a device (kept in barrier storage; see broker.ts). */
+export interface RecordedHead {
+  seq: number;
+  mac: string;
+  /** Recorded right after a closing checkpoint (seal, shutdown, disable): the file must end exactly there. */
+  closed: boolean;
+}
+
+/** A file that does not end where the server left it. */
+export interface TruncationInfo {
+  /**
+   * 'open': found when the server opened the file again (unseal, restart, a retried open);
+   * 'live': the open file shrank below what the server wrote to it (seen at SIGHUP or by the periodic check).
+   */
+  when: 'open' | 'live';
+  /** Where the server left the chain. */
+  expectedSeq: number;
+  expectedHash: string;
+  /** The last chained line at the end of the file (0 and '' when there is none). */
+  foundSeq: number;
+  foundHash: string;
+  /** For 'live': the bytes the server had written and the size it found. */
+  expectedSize?: number;
+  actualSize?: number;
+}
+
+/** The member a chain-start line carries after a truncation was found. */
+function truncationRecord(t: TruncationInfo): Record<string, unknown> {
+  return {
+    when: t.when, expected_seq: t.expectedSeq, expected_hash: t.expectedHash, found_seq: t.foundSeq, found_hash: t.foundHash,
+    ...(t.expectedSize !== undefined && { expected_size: t.expectedSize, actual_size: t.actualSize }),
+  };
 }
 
 export interface ChainWriterOptions {
@@ -138,6 +179,13 @@ export interface ChainWriterOptions {
    */
   appendTimeoutMs?: number;
   now?: () => Date;
+  /**
+   * Told after a chain-start or checkpoint line was written, and after close (then `closed` is true
+   * when the closing checkpoint was written): the moments the broker records the head.
+   */
+  onAnchor?: (head: ChainHead, closed: boolean) => void;
+  /** Told when the file does not end where the server left it (also recorded in the next chain-start line). */
+  onTruncation?: (info: TruncationInfo) => void;
 }
 
 /** Entries waiting behind a stuck write beyond this are refused at once. */
@@ -167,6 +215,11 @@ export function createChainWriter(opts: ChainWriterOptions) {
   const interval = opts.checkpointInterval ?? 1000;
   const now = opts.now ?? (() => new Date());
   let head: ChainHead = { seq: 0, mac: '' };
+  /** The last line written is a closing (close/rotate) checkpoint. */
+  let headClosed = false;
+  /** Where the server recorded that it left this device's file; checked when the file is opened. */
+  let expected: RecordedHead | undefined;
+  let liveCheckRunning = false;
   const maxWrite = sink.maxWriteBytes ?? 1024 * 1024;
   const appendTimeout = opts.appendTimeoutMs ?? 10_000;
   let sinceCheckpoint = 0;
@@ -190,24 +243,56 @@ export function createChainWriter(opts: ChainWriterOptions) {
     const sealed = sealLine(key, prefix, json, seq, head.mac);
     await sink.write(`${sealed.line}\n`);
     head = { seq, mac: sealed.mac };
+    headClosed = false;
   }
 
   async function writeCheckpoint(reason: CheckpointReason): Promise<void> {
     await writeObject({ time: now().toISOString(), type: 'checkpoint', reason, seq: head.seq, hash: head.mac });
     sinceCheckpoint = 0;
+    headClosed = reason === 'close' || reason === 'rotate';
+  }
+
+  function tell<A extends unknown[]>(fn: ((...args: A) => void) | undefined, ...args: A): void {
+    try {
+      fn?.(...args);
+    } catch {
+      // an observer's failure must not change the audit outcome
+    }
+  }
+
+  /** The open file shrank below what we wrote (cut while open)? Reads its last line for the record. */
+  async function checkShrunk(): Promise<TruncationInfo | undefined> {
+    const shrunk = await sink.checkShrunk?.();
+    if (!shrunk) return undefined;
+    const tail = await sink.readTail?.().catch(() => undefined);
+    const last = tail?.lastLine ? openLine(key, tail.lastLine) : undefined;
+    const found = last?.ok && last.macValid ? last : undefined;
+    return {
+      when: 'live', expectedSeq: head.seq, expectedHash: head.mac, foundSeq: found?.seq ?? 0, foundHash: found?.mac ?? '',
+      expectedSize: shrunk.expectedSize, actualSize: shrunk.actualSize,
+    };
   }
 
   async function writeStart(reason: StartReason, extra: Record<string, unknown> = {}): Promise<void> {
     await writeObject({ time: now().toISOString(), type: 'chain-start', reason, device: devicePath, version: CHAIN_FORMAT_VERSION, ...extra });
   }
 
-  /** Opens the sink and writes a chain-start line, continuing the chain already in the file if any. */
+  /**
+   * Opens the sink and writes a chain-start line, continuing the chain already in the file if any.
+   * With a recorded head, the file must end there (or, after an unclean stop, beyond it): a file
+   * that ends earlier or differently was cut or replaced. The chain then continues from the
+   * recorded head — so the missing lines show as a gap in the chain — and the chain-start line says
+   * what was expected and found. A missing or empty file is a new file (rotated away while the
+   * server was stopped): after a clean close the chain continues in it from the recorded head.
+   */
   async function doOpen(): Promise<void> {
     await sink.open();
     let reason: StartReason = head.seq > 0 ? 'reopen' : 'new';
     let torn = 0;
+    let truncation: TruncationInfo | undefined;
     if (head.seq === 0 && sink.readTail) {
       const tail = await sink.readTail();
+      let found: (ChainHead & { closed: boolean }) | undefined;
       if (tail) {
         const last = tail.lastLine ? openLine(key, tail.lastLine) : undefined;
         const ours = last?.ok === true && last.macValid;
@@ -222,15 +307,32 @@ export function createChainWriter(opts: ChainWriterOptions) {
           }
         }
         if (ours && last.ok) {
-          head = { seq: last.seq, mac: last.mac };
           const obj = parseLineObject(tail.lastLine!);
           const closed = obj?.['type'] === 'checkpoint' && (obj['reason'] === 'close' || obj['reason'] === 'rotate');
-          reason = closed && torn === 0 ? 'reopen' : 'recover';
+          found = { seq: last.seq, mac: last.mac, closed: closed && torn === 0 };
         }
       }
+      const exp = expected && expected.seq > 0 ? expected : undefined;
+      if (exp && !tail) {
+        // A new file. After a clean close the previous file ends at the recorded head: link to it.
+        if (exp.closed) {
+          head = { seq: exp.seq, mac: exp.mac };
+          reason = 'rotate';
+        }
+      } else if (exp && (!found || found.seq < exp.seq || (found.seq === exp.seq && found.mac !== exp.mac))) {
+        truncation = { when: 'open', expectedSeq: exp.seq, expectedHash: exp.mac, foundSeq: found?.seq ?? 0, foundHash: found?.mac ?? '' };
+        head = { seq: exp.seq, mac: exp.mac };
+        reason = exp.closed ? 'reopen' : 'recover';
+      } else if (found) {
+        head = { seq: found.seq, mac: found.mac };
+        reason = found.closed ? 'reopen' : 'recover';
+      }
     }
-    await writeStart(reason, torn > 0 ? { torn_bytes: torn } : {});
+    await writeStart(reason, { ...(torn > 0 && { torn_bytes: torn }), ...(truncation && { truncation: truncationRecord(truncation) }) });
+    expected = undefined;
     opened = true;
+    if (truncation) tell(opts.onTruncation, truncation);
+    tell(opts.onAnchor, { ...head }, false);
   }
 
   /**
@@ -255,6 +357,7 @@ export function createChainWriter(opts: ChainWriterOptions) {
       const lines: string[] = [];
       let bytes = 0;
       const start = i;
+      let checkpointed = false;
       while (i < batch.length && (i === start || bytes + batch[i]!.json.length < maxWrite)) {
         const sealed = sealLine(key, prefix, batch[i]!.json, h.seq + 1, h.mac);
         lines.push(sealed.line);
@@ -267,6 +370,7 @@ export function createChainWriter(opts: ChainWriterOptions) {
           bytes += cp.line.length + 1;
           h = { seq: h.seq + 1, mac: cp.mac };
           since = 0;
+          checkpointed = true;
         }
       }
       try {
@@ -276,15 +380,21 @@ export function createChainWriter(opts: ChainWriterOptions) {
         return;
       }
       head = h;
+      headClosed = false;
       sinceCheckpoint = since;
       for (const b of batch.slice(start, i)) b.resolve();
+      if (checkpointed) tell(opts.onAnchor, { ...head }, false);
     }
   }
 
   return {
-    /** Opens the sink (reading back the file's chain head when it has one) and writes a chain-start line. */
-    open(): Promise<void> {
+    /**
+     * Opens the sink (reading back the file's chain head when it has one) and writes a chain-start
+     * line. `recorded`: where the server recorded that it left this file (checked against its end).
+     */
+    open(recorded?: RecordedHead): Promise<void> {
       closed = false;
+      expected = recorded;
       return enqueue(doOpen);
     },
     /**
@@ -318,12 +428,45 @@ export function createChainWriter(opts: ChainWriterOptions) {
     /** Log rotation: a checkpoint closes the old file, the sink reopens, a chain-start line continues the chain. */
     rotate(): Promise<void> {
       return enqueue(async () => {
-        if (opened) await writeCheckpoint('rotate').catch(() => undefined);
+        // The old file must still end where we left it; the new file's first line records it if not.
+        let truncation: TruncationInfo | undefined;
+        if (opened) {
+          truncation = await checkShrunk().catch(() => undefined);
+          await writeCheckpoint('rotate').catch(() => undefined);
+        }
         opened = false;
+        if (head.seq === 0) {
+          // Never opened (it failed at start): open the path as at start, resuming what it holds.
+          await sink.close();
+          await doOpen();
+          return;
+        }
         await sink.reopen();
-        await writeStart(head.seq > 0 ? 'rotate' : 'new');
+        await writeStart('rotate', truncation ? { truncation: truncationRecord(truncation) } : {});
         opened = true;
+        if (truncation) tell(opts.onTruncation, truncation);
+        tell(opts.onAnchor, { ...head }, false);
       });
+    },
+    /**
+     * Checks (outside the write queue; only a shrinking file counts, which our own writes never
+     * cause) that the open file was not cut since the last check. Reports through onTruncation.
+     */
+    async checkLive(): Promise<void> {
+      if (!opened || liveCheckRunning) return;
+      liveCheckRunning = true;
+      try {
+        const t = await checkShrunk();
+        if (t) tell(opts.onTruncation, t);
+      } catch {
+        // the file went away or cannot be read: the next write reports the device failure
+      } finally {
+        liveCheckRunning = false;
+      }
+    },
+    /** Flushes the file to stable storage (before the head is recorded). */
+    async sync(): Promise<void> {
+      await sink.sync?.();
     },
     /**
      * Writes a closing checkpoint (best effort) and closes the sink. Gives up after the append
@@ -335,6 +478,7 @@ export function createChainWriter(opts: ChainWriterOptions) {
         if (opened) await writeCheckpoint('close').catch(() => undefined);
         opened = false;
         await sink.close();
+        if (headClosed) tell(opts.onAnchor, { ...head }, true);
       });
       if (appendTimeout <= 0) return done;
       return new Promise<void>((resolve, reject) => {
@@ -344,6 +488,10 @@ export function createChainWriter(opts: ChainWriterOptions) {
     },
     head(): ChainHead {
       return { ...head };
+    },
+    /** The head and whether it is a closing checkpoint (what the broker records). */
+    state(): RecordedHead {
+      return { ...head, closed: headClosed };
     },
     isOpen(): boolean {
       return opened;

@@ -45,6 +45,12 @@ export interface VerifyOptions {
    * Without it, a missing closing checkpoint is reported as truncation.
    */
   live?: boolean;
+  /**
+   * The chain head the server reports for the device (sys/audit-chain-key): the files must contain
+   * that line (same seq, same MAC). A log that ends before it was cut (or is not the file the
+   * server writes); one that has a different line there was replaced.
+   */
+  anchor?: { seq: number; mac: string };
 }
 
 const READ_CHUNK = 1 << 20;
@@ -75,11 +81,24 @@ async function* readLines(path: string): AsyncGenerator<{ bytes: Buffer; termina
 interface LineMeta {
   type: string;
   reason: string;
+  /** A chain-start line's record of a file the server found cut or replaced when it opened it. */
+  truncation?: { when?: unknown; expected_seq?: unknown; found_seq?: unknown };
 }
 
 function metaOf(bytes: Buffer): LineMeta {
   const obj = parseLineObject(bytes);
-  return { type: typeof obj?.['type'] === 'string' ? obj['type'] : '', reason: typeof obj?.['reason'] === 'string' ? obj['reason'] : '' };
+  const meta: LineMeta = { type: typeof obj?.['type'] === 'string' ? obj['type'] : '', reason: typeof obj?.['reason'] === 'string' ? obj['reason'] : '' };
+  const t = obj?.['truncation'];
+  if (meta.type === 'chain-start' && t && typeof t === 'object') meta.truncation = t as LineMeta['truncation'];
+  return meta;
+}
+
+/** How the server described a truncation it found (for messages). */
+function serverRecord(t: NonNullable<LineMeta['truncation']>): string {
+  const expected = Number(t.expected_seq);
+  const found = Number(t.found_seq);
+  const where = t.when === 'live' ? 'while the file was open' : 'when it opened the file again';
+  return `the server recorded ${where} that the file did not end where it left it (it had written up to seq ${expected}; the file ended at seq ${found})`;
 }
 
 const isClosing = (m: LineMeta): boolean => m.type === 'checkpoint' && (m.reason === 'close' || m.reason === 'rotate');
@@ -90,6 +109,10 @@ export async function verifyAuditFiles(files: string[], key: Uint8Array, opts: V
   let prevSeq = 0;
   let prevMac: string | undefined; // undefined: nothing verified yet
   let prevMeta: LineMeta | undefined;
+  const anchor = opts.anchor && opts.anchor.seq > 0 ? opts.anchor : undefined;
+  let anchorSeen = false;
+  let lastFileName = '';
+  let lastLineNo = 0;
   const fail = (file: string, line: number, kind: ProblemKind, message: string): VerifyResult => {
     result.problem = { file, line, kind, message };
     return result;
@@ -128,14 +151,25 @@ export async function verifyAuditFiles(files: string[], key: Uint8Array, opts: V
           if (meta.type === 'chain-start' && meta.reason === 'recover') {
             result.warnings.push({ file, line: lineNo, message: `the server did not close the log before line ${lineNo} (unclean shutdown): lines written just before it cannot be proven complete` });
           }
+          if (meta.truncation) {
+            result.warnings.push({ file, line: lineNo, message: `${serverRecord(meta.truncation)} before line ${lineNo}; the chain is whole here now (the missing lines were put back?)` });
+          }
         } else if (seq > prevSeq + 1) {
           const n = seq - prevSeq - 1;
           const where = lineNo === 1 ? `at the start of ${file}` : `before line ${lineNo}`;
-          return fail(file, lineNo, 'deleted', `${n} line(s) missing ${where} (expected seq ${prevSeq + 1}, found ${seq}): deleted or reordered`);
+          const why = meta.truncation ? `: ${serverRecord(meta.truncation)}` : ': deleted or reordered';
+          return fail(file, lineNo, 'deleted', `${n} line(s) missing ${where} (expected seq ${prevSeq + 1}, found ${seq})${why}`);
         } else if (seq <= prevSeq) {
           return fail(file, lineNo, 'reordered', `line ${lineNo} is out of order (seq ${seq} after ${prevSeq}): reordered or duplicated`);
         } else {
-          return fail(file, lineNo, 'inserted', `line ${lineNo} does not follow the line before it (prev hash mismatch): lines replaced or spliced`);
+          const why = meta.truncation ? `: ${serverRecord(meta.truncation)}` : ': lines replaced or spliced';
+          return fail(file, lineNo, 'inserted', `line ${lineNo} does not follow the line before it (prev hash mismatch)${why}`);
+        }
+        if (anchor && seq === anchor.seq) {
+          if (opened.mac !== anchor.mac) {
+            return fail(file, lineNo, 'modified', `line ${lineNo} (seq ${seq}) is not the line the server wrote at seq ${seq} (its hash differs from the server's chain head): the file was replaced`);
+          }
+          anchorSeen = true;
         }
         if (meta.type === 'checkpoint') result.checkpoints++;
         else if (meta.type === 'request' || meta.type === 'response') result.entries++;
@@ -145,6 +179,8 @@ export async function verifyAuditFiles(files: string[], key: Uint8Array, opts: V
         lastMeta = meta;
         result.lines++;
       }
+      lastFileName = file;
+      lastLineNo = lineNo;
     } catch (err) {
       return fail(file, lineNo + 1, 'io', `cannot read ${file}: ${(err as Error).message}`);
     }
@@ -161,6 +197,12 @@ export async function verifyAuditFiles(files: string[], key: Uint8Array, opts: V
   }
   result.lastSeq = prevSeq;
   result.lastMac = prevMac ?? '';
+  if (anchor && !anchorSeen) {
+    if (anchor.seq > prevSeq) {
+      return fail(lastFileName, lastLineNo + 1, 'truncated', `the log ends at seq ${prevSeq} but the server has written up to seq ${anchor.seq} (head ${anchor.mac}): ${anchor.seq - prevSeq} line(s) were cut off the end, or this is not the file the device writes to`);
+    }
+    return fail(lastFileName || (files.at(-1) ?? ''), lastLineNo + 1, 'deleted', `the server's chain head (seq ${anchor.seq}) is not in these files (seq ${result.firstSeq}..${prevSeq})`);
+  }
   result.ok = true;
   return result;
 }

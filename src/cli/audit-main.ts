@@ -24,7 +24,9 @@ const USAGE = `Usage: coffer audit <subcommand> [options] [args]
       Proves the hash chain of audit FILEs (oldest first, e.g. audit.log.2 audit.log.1 audit.log).
       The chain key (hex) comes from -key-file, else COFFER_AUDIT_KEY, else -device=PATH asks the
       server (sys/audit-chain-key/PATH, needs sudo). Exit 0: intact; 1: tampering found; 2: error.
-      -live     the last file is the log of a running server (no closing checkpoint yet)
+      -live     the last file is the log of a running server (no closing checkpoint yet); with
+                -device, it must also contain the server's current chain head for the device
+                (a log cut back to an earlier checkpoint, or replaced, fails)
       -strict   also fail on warnings (unclean shutdowns, chains that restart)
   key PATH                  Prints the chain key of the device at PATH (sudo).
   enable [-path=P] [-description=D] [-local] TYPE [KEY=VALUE...]
@@ -101,11 +103,23 @@ function parseHexKey(text: string, source: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex, 'hex'));
 }
 
-async function fetchChainKey(env: NodeJS.ProcessEnv, path: string): Promise<string> {
-  const body = await client(env).read<{ key: string }>(`sys/audit-chain-key/${path.replace(/^\/+|\/+$/g, '')}`);
+interface ChainInfo {
+  key: string;
+  /** The device's current chain head (null when the device is not enabled). */
+  head: { seq: number; mac: string } | null;
+}
+
+async function fetchChainInfo(env: NodeJS.ProcessEnv, path: string): Promise<ChainInfo> {
+  const body = await client(env).read<{ key: string; head?: { seq?: unknown; mac?: unknown } | null }>(`sys/audit-chain-key/${path.replace(/^\/+|\/+$/g, '')}`);
   const key = body?.data?.key;
   if (typeof key !== 'string') throw new Error(`the server returned no chain key for "${path}"`);
-  return key;
+  const h = body?.data?.head;
+  const head = h && typeof h.seq === 'number' && typeof h.mac === 'string' && h.seq > 0 ? { seq: h.seq, mac: h.mac } : null;
+  return { key, head };
+}
+
+async function fetchChainKey(env: NodeJS.ProcessEnv, path: string): Promise<string> {
+  return (await fetchChainInfo(env, path)).key;
 }
 
 async function verifyCommand(argv: string[], io: AuditCliIO): Promise<number> {
@@ -116,6 +130,10 @@ async function verifyCommand(argv: string[], io: AuditCliIO): Promise<number> {
   let key: Uint8Array;
   const keyFile = flag(p, 'key-file');
   const device = flag(p, 'device');
+  const live = p.flags.has('live');
+  // -live -device: the server's current head for the device, which the last file must contain.
+  let info: ChainInfo | undefined;
+  if (device !== undefined && (live || (keyFile === undefined && !io.env['COFFER_AUDIT_KEY']))) info = await fetchChainInfo(io.env, device);
   if (keyFile !== undefined) {
     let text: string;
     try {
@@ -126,22 +144,26 @@ async function verifyCommand(argv: string[], io: AuditCliIO): Promise<number> {
     key = parseHexKey(text, `key file ${keyFile}`);
   } else if (io.env['COFFER_AUDIT_KEY']) {
     key = parseHexKey(io.env['COFFER_AUDIT_KEY'], 'COFFER_AUDIT_KEY');
-  } else if (device !== undefined) {
-    key = parseHexKey(await fetchChainKey(io.env, device), 'the server');
+  } else if (info !== undefined) {
+    key = parseHexKey(info.key, 'the server');
   } else {
     throw new UsageError('no chain key: pass -key-file=FILE, set COFFER_AUDIT_KEY, or pass -device=PATH');
   }
-  const r = await verifyAuditFiles(p.args, key, { live: p.flags.has('live') });
+  const anchor = live && info?.head ? info.head : undefined;
+  const r = await verifyAuditFiles(p.args, key, { live, anchor });
+  if (live && info && !info.head) {
+    r.warnings.push({ file: p.args.at(-1)!, line: 0, message: `the server reports no chain head for device "${device}" (not enabled, or sealed): the end of the log was not compared with it` });
+  }
   const strictFail = p.flags.has('strict') && r.warnings.length > 0;
   if (format === 'json') {
-    io.stdout(`${JSON.stringify({ ok: r.ok && !strictFail, problem: r.problem ?? null, warnings: r.warnings, files: r.files, lines: r.lines, entries: r.entries, checkpoints: r.checkpoints, first_seq: r.firstSeq, last_seq: r.lastSeq, last_hash: r.lastMac }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ ok: r.ok && !strictFail, problem: r.problem ?? null, warnings: r.warnings, files: r.files, lines: r.lines, entries: r.entries, checkpoints: r.checkpoints, first_seq: r.firstSeq, last_seq: r.lastSeq, last_hash: r.lastMac, server_head: anchor ?? null }, null, 2)}\n`);
   } else {
     for (const w of r.warnings) io.stderr(`coffer: warning: ${w.file}:${w.line}: ${w.message}\n`);
     if (r.problem) {
       io.stderr(`coffer: error: ${r.problem.file}:${r.problem.line}: ${r.problem.kind}: ${r.problem.message}\n`);
       if (r.problem.kind === 'modified' && r.problem.line === 1) io.stderr('hint: a MAC mismatch on the first line usually means the wrong key (each device path has its own)\n');
     } else {
-      io.stdout(`OK: ${r.files} file(s), ${r.lines} lines (${r.entries} entries, ${r.checkpoints} checkpoints), chain seq ${r.firstSeq}..${r.lastSeq}, head ${r.lastMac}\n`);
+      io.stdout(`OK: ${r.files} file(s), ${r.lines} lines (${r.entries} entries, ${r.checkpoints} checkpoints), chain seq ${r.firstSeq}..${r.lastSeq}, head ${r.lastMac}${anchor ? `; contains the server's head (seq ${anchor.seq})` : ''}\n`);
     }
   }
   if (r.problem?.kind === 'io') return 2;

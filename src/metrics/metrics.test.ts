@@ -166,6 +166,16 @@ describe('audit, lease and rotation metrics', () => {
     assert.equal(v.length, MAX_DEVICE_LABELS + 1);
   });
 
+  it('counts audit log truncations per device with a bounded label set', async () => {
+    const m = createMetrics();
+    assert.deepEqual(await values(m, 'coffer_audit_truncations_total'), []);
+    m.auditTruncated('file/');
+    for (let i = 0; i < MAX_DEVICE_LABELS + 2; i++) m.auditTruncated(`d${i}/`);
+    const v = await values(m, 'coffer_audit_truncations_total');
+    assert.equal(find(v, { device: 'file/' }), 1);
+    assert.equal(find(v, { device: '_other' }), 3);
+  });
+
   it('starts lease windows at 0 and replaces lease counts wholesale', async () => {
     const m = createMetrics();
     assert.deepEqual((await values(m, 'coffer_leases_expiring')).map((s) => [s.labels['window'], s.value]), [['1h', 0], ['24h', 0], ['7d', 0]]);

@@ -144,6 +144,24 @@ export function createMetrics(options: MetricsOptions = {}) {
     }
     child.inc();
   }
+  const auditTruncations = new Counter({
+    name: 'coffer_audit_truncations_total',
+    help: 'Audit files found not ending where the server left them (cut or replaced: at unseal, restart, SIGHUP, or while open), by device path. Any value above 0 means the audit log was tampered with or lost lines.',
+    labelNames: ['device'] as const,
+    registers: [registry],
+  });
+  const truncationChildren = new Map<string, Counter.Internal>();
+  let truncationOverflow: Counter.Internal | undefined;
+
+  /** CoreOptions.onAuditTruncation: one call per audit file found cut or replaced. */
+  function auditTruncated(device: string): void {
+    let child = truncationChildren.get(device);
+    if (!child) {
+      if (truncationChildren.size >= MAX_DEVICE_LABELS) child = truncationOverflow ??= auditTruncations.labels(OVERFLOW_LABEL);
+      else truncationChildren.set(device, (child = auditTruncations.labels(device)));
+    }
+    child.inc();
+  }
 
   // --- leases and rotation (owned by the lease manager / rotation subsystems) -------------------
   const leases = new Gauge({
@@ -210,6 +228,7 @@ export function createMetrics(options: MetricsOptions = {}) {
     registry,
     observe,
     auditFailed,
+    auditTruncated,
     setLeaseCounts,
     setLeasesExpiring,
     leaseIrrevocable: () => irrevocableLeases.inc(),

@@ -30,7 +30,7 @@ import { toApiResponse } from '../http/respond.js';
 import { sanitizePolicies } from '../auth/token/store.js';
 import type { AuthIntent, Request, SecretIntent } from '../framework/types.js';
 import { createPasswordPolicyStore as passwordStoreFor, generateDefaultPassword } from '../sys-tools/password-policy.js';
-import { createAuditBroker, loadOrCreateAuditChainSecret, type AuditBroker } from '../audit/broker.js';
+import { createAuditBroker, loadOrCreateAuditChainSecret, type AuditBroker, type AuditTruncation } from '../audit/broker.js';
 import type { PasswordPolicyStore } from '../sys-tools/password-policy.js';
 import { auditPaths } from '../sys/path-audit.js';
 import { toolPaths } from '../sys/path-tools.js';
@@ -54,6 +54,8 @@ export interface CoreOptions {
   logError?: (err: unknown, context: string) => void;
   /** Told when an audit device fails a write (never given the entry). */
   onAuditFailure?: (path: string, err: unknown) => void;
+  /** Told when an audit file does not end where the server left it (cut or replaced; metrics, server log). */
+  onAuditTruncation?: (path: string, info: AuditTruncation) => void;
   /** Operational messages of background work (lease revocation, periodic tasks); never secret values. */
   logEvent?: (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
   /** Told when a lease becomes irrevocable (metrics). */
@@ -169,6 +171,7 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
       storage: barrier,
       chainKey: await loadOrCreateAuditChainSecret(barrier),
       onDeviceFailure: (path, err) => options.onAuditFailure?.(path, err),
+      onTruncation: (path, info) => options.onAuditTruncation?.(path, info),
     });
     await audit.restore();
     let mounts: MountTable | undefined;

@@ -48,6 +48,13 @@ export async function startServer(config: ServerConfig, logger: Logger, ext: Cor
     // Only the error's class and message are logged: request data never reaches the log.
     logError: (err, context) => logger.error({ context, err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) }, 'request failed'),
     onAuditFailure: (path, err) => { metrics.auditFailed(path); auditFailureLog.report(path, err); },
+    onAuditTruncation: (device, t) => {
+      metrics.auditTruncated(device);
+      logger.error({
+        device, target: t.target, when: t.when, expected_seq: t.expectedSeq, expected_hash: t.expectedHash, found_seq: t.foundSeq, found_hash: t.foundHash,
+        ...(t.expectedSize !== undefined && { expected_size: t.expectedSize, actual_size: t.actualSize }),
+      }, 'audit log truncated: the file does not end where the server left it');
+    },
     onIrrevocableLease: metrics.leaseIrrevocable,
     onRotationFailure: metrics.rotationFailed,
     logEvent: (level, msg, fields) => logger[level](fields, msg),

@@ -55,10 +55,10 @@ export async function logPairs(broker: ReturnType<typeof testBroker>['broker'], 
 }
 
 /** A restored broker with one file device at "file/" writing `<dir>/audit.log`; also its chain key. */
-export async function fileBroker(t: { after(fn: () => void): void }, options: Record<string, string> = {}) {
+export async function fileBroker(t: { after(fn: () => void): void }, options: Record<string, string> = {}, extra: Partial<AuditBrokerOptions> = {}) {
   const dir = tempDir(t);
   const file = join(dir, 'audit.log');
-  const made = testBroker();
+  const made = testBroker(extra);
   await made.broker.restore();
   await made.broker.enable('file', { type: 'file', options: { file_path: file, ...options } });
   const key = Buffer.from(made.broker.chainKeyHex('file'), 'hex');

@@ -37,6 +37,10 @@ export function createFileSink(opts: FileSinkOptions): LineSink {
   let fh: FileHandle | undefined;
   /** Bytes of a failed write still at the end of the file (the cut-back failed too). */
   let torn = 0;
+  /** The size the open file should have: its size at open plus every byte written since (regular files). */
+  let expectedSize: number | undefined;
+  /** A close or reopen flushing the old file: sync() waits for it, so nothing recorded is ahead of the disk. */
+  let closing: Promise<void> = Promise.resolve();
 
   async function doOpen(): Promise<void> {
     const handle = await open(path, 'a', opts.mode === 0 ? 0o600 : opts.mode);
@@ -48,6 +52,8 @@ export function createFileSink(opts: FileSinkOptions): LineSink {
       throw err;
     }
     fh = handle;
+    const st = await handle.stat().catch(() => undefined);
+    expectedSize = st?.isFile() ? st.size : undefined;
   }
 
   /** Cuts the bytes of a failed write off the end of the file. */
@@ -60,13 +66,20 @@ export function createFileSink(opts: FileSinkOptions): LineSink {
   async function doClose(): Promise<void> {
     const handle = fh;
     fh = undefined;
+    expectedSize = undefined;
     if (!handle) return;
-    try {
-      if (torn > 0) await cutTorn(handle).catch(() => undefined);
-    } finally {
-      torn = 0;
-      await handle.close();
-    }
+    const done = (async () => {
+      try {
+        if (torn > 0) await cutTorn(handle).catch(() => undefined);
+        // The closing checkpoint reaches the disk before the server records it as the head.
+        await handle.datasync().catch(() => undefined);
+      } finally {
+        torn = 0;
+        await handle.close();
+      }
+    })();
+    closing = done.catch(() => undefined);
+    await done;
   }
 
   return {
@@ -86,6 +99,7 @@ export function createFileSink(opts: FileSinkOptions): LineSink {
           if (n <= 0) throw codedError('EIO', 'audit file write made no progress');
           off += n;
         }
+        if (expectedSize !== undefined && fh === handle) expectedSize += buf.length;
       } catch (err) {
         if (off > 0) {
           torn = off;
@@ -104,7 +118,24 @@ export function createFileSink(opts: FileSinkOptions): LineSink {
       if (!fh) await doOpen();
       const st = await fh!.stat();
       if (!st.isFile() || st.size !== fromSize || toSize > fromSize) throw codedError('ERR_AUDIT_TAIL_CHANGED', 'audit file changed while its tail was read');
+      expectedSize = toSize; // first, so a concurrent checkShrunk never sees the file below it
       await fh!.truncate(toSize);
+    },
+    async checkShrunk() {
+      const handle = fh;
+      const expected = expectedSize;
+      if (!handle || expected === undefined) return undefined;
+      const st = await handle.stat();
+      if (fh !== handle || !st.isFile() || st.size >= expected) return undefined;
+      // Cut while open (our own writes only ever add, and a failed write is cut back only to where it
+      // began). Reported once: by whichever check moves the expectation to the new size first.
+      if (expectedSize !== expected) return undefined;
+      expectedSize = st.size;
+      return { expectedSize: expected, actualSize: st.size };
+    },
+    async sync() {
+      await closing;
+      await fh?.datasync().catch(() => undefined);
     },
   };
 }
