@@ -1,6 +1,7 @@
 // Request body reading and decoding: a hard size limit, JSON (Vault's default) or a form body.
 import type { Readable } from 'node:stream';
 import { AppError, InvalidRequestError } from '../core/errors.js';
+import { checkJsonLimits, DEFAULT_JSON_LIMITS, JsonLimitError, type JsonLimits } from './json-limits.js';
 
 export const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
 
@@ -35,8 +36,11 @@ export function readBody(stream: Readable, limit: number, declaredLength: number
   });
 }
 
-/** Parses a body the way Vault does: JSON unless it is a form post whose first non-blank byte isn't { or [. */
-export function decodeBody(raw: Buffer, contentType: string | undefined): unknown {
+/**
+ * Parses a body the way Vault does: JSON unless it is a form post whose first non-blank byte isn't
+ * { or [. JSON is held to the listener's limits before it is parsed.
+ */
+export function decodeBody(raw: Buffer, contentType: string | undefined, limits: JsonLimits = DEFAULT_JSON_LIMITS): unknown {
   if (raw.length === 0) return undefined;
   const text = raw.toString('utf8');
   const trimmed = text.trimStart();
@@ -49,6 +53,12 @@ export function decodeBody(raw: Buffer, contentType: string | undefined): unknow
       out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
     }
     return out;
+  }
+  try {
+    checkJsonLimits(text, limits);
+  } catch (err) {
+    if (err instanceof JsonLimitError) throw new InvalidRequestError(`failed to parse JSON input: ${err.message}`);
+    throw err;
   }
   try {
     return JSON.parse(text) as unknown;

@@ -9,6 +9,7 @@ import { errorResponse } from './respond.js';
 import type { ApiRequest, ApiResponse } from '../router/request.js';
 import { DEFAULT_MAX_BODY, EMPTY_BODY, decodeBody, readBody } from './body.js';
 import { parseRawListPacket, writeRawResponse } from './list-shim.js';
+import { DEFAULT_JSON_LIMITS, type JsonLimits } from './json-limits.js';
 
 export interface ListenerConfig {
   address: string; // host:port
@@ -16,6 +17,8 @@ export interface ListenerConfig {
   tlsCertFile?: string;
   tlsKeyFile?: string;
   maxRequestSize?: number;
+  /** max_json_depth, max_json_string_value_length, …: Vault's defaults for those not given. */
+  jsonLimits?: Partial<JsonLimits>;
 }
 
 export type ApiHandler = (req: ApiRequest) => Promise<ApiResponse>;
@@ -62,12 +65,13 @@ export interface RunningServer {
 
 export async function startHttpServer(cfg: ListenerConfig, handle: ApiHandler, extra?: ExtraHandler, onError?: (err: unknown) => void): Promise<RunningServer> {
   const limit = cfg.maxRequestSize ?? DEFAULT_MAX_BODY;
+  const jsonLimits: JsonLimits = { ...DEFAULT_JSON_LIMITS, ...cfg.jsonLimits };
 
   async function toApiRequest(method: string, rawUrl: string, headers: Record<string, string | undefined>, remote: string, body: Buffer): Promise<ApiRequest | ApiResponse> {
     try {
       const target = apiPathFromUrl(rawUrl);
       if (!target) throw new NotFoundError();
-      return { method, path: target.path, query: target.query, body: decodeBody(body, headers['content-type']), headers, remoteAddress: remote };
+      return { method, path: target.path, query: target.query, body: decodeBody(body, headers['content-type'], jsonLimits), headers, remoteAddress: remote };
     } catch (err) {
       return errorResponse(err);
     }

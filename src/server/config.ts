@@ -8,6 +8,7 @@ import { parseDurationSeconds } from '../lib/duration.js';
 import { hclBodyToObject, parseHCL } from '../lib/hcl.js';
 import { parseBool } from '../framework/field-types.js';
 import type { ListenerConfig } from '../http/server.js';
+import type { JsonLimits } from '../http/json-limits.js';
 
 export type StorageConfig = { type: 'sqlite'; path: string } | { type: 'memory' };
 
@@ -49,6 +50,20 @@ function blocks(value: unknown, name: string): Array<[string, Record<string, unk
   }
   return out;
 }
+
+function positiveInt(v: unknown, name: string): number {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) throw configError(`${name} must be a positive integer`);
+  return n;
+}
+
+/** Vault's listener JSON limits (see http/json-limits.ts). */
+const JSON_LIMIT_SETTINGS: Array<[string, keyof JsonLimits]> = [
+  ['max_json_depth', 'maxDepth'],
+  ['max_json_string_value_length', 'maxStringValueLength'],
+  ['max_json_object_entry_count', 'maxObjectEntryCount'],
+  ['max_json_array_element_count', 'maxArrayElementCount'],
+];
 
 function str(v: unknown, name: string): string {
   if (typeof v !== 'string' || v === '') throw configError(`${name} must be a non-empty string`);
@@ -97,11 +112,12 @@ export function parseConfig(text: string, fileName = 'config'): ServerConfig {
       l.tlsCertFile = str(lbody['tls_cert_file'], 'listener tls_cert_file');
       l.tlsKeyFile = str(lbody['tls_key_file'], 'listener tls_key_file');
     }
-    if (lbody['max_request_size'] !== undefined) {
-      const n = Number(lbody['max_request_size']);
-      if (!Number.isInteger(n) || n <= 0) throw configError('max_request_size must be a positive integer');
-      l.maxRequestSize = n;
+    if (lbody['max_request_size'] !== undefined) l.maxRequestSize = positiveInt(lbody['max_request_size'], 'max_request_size');
+    const jsonLimits: Partial<JsonLimits> = {};
+    for (const [key, field] of JSON_LIMIT_SETTINGS) {
+      if (lbody[key] !== undefined) jsonLimits[field] = positiveInt(lbody[key], key);
     }
+    if (Object.keys(jsonLimits).length > 0) l.jsonLimits = jsonLimits;
     listeners.push(l);
   }
   if (listeners.length === 0) throw configError('at least one listener "tcp" block is required');

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, createLogger, type StartedServer } from '../../src/server/start.js';
 import type { CoreExtensions } from '../../src/server/core.js';
+import type { ListenerConfig } from '../../src/http/server.js';
 
 export interface TestServerOptions {
   storage?: 'memory' | 'sqlite';
@@ -23,6 +24,8 @@ export interface TestServerOptions {
   kv2At?: string;
   /** First retry delay of failed lease revocations (ms). */
   leaseRetryBaseMs?: number;
+  /** Listener settings (JSON limits, timeouts); the address is always a random loopback port. */
+  listener?: Partial<ListenerConfig>;
 }
 
 export interface TestServer {
@@ -41,7 +44,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const useSqlite = opts.storage === 'sqlite' || opts.sqlitePath !== undefined;
   const storage = useSqlite ? { type: 'sqlite' as const, path: opts.sqlitePath ?? join(dir, 'coffer.db') } : { type: 'memory' as const };
   const server = await startServer(
-    { storage, listeners: [{ address: '127.0.0.1:0', tlsDisable: true }], ui: false, logLevel: 'silent', leaseRetryBaseMs: opts.leaseRetryBaseMs },
+    { storage, listeners: [{ tlsDisable: true, ...opts.listener, address: '127.0.0.1:0' }], ui: false, logLevel: 'silent', leaseRetryBaseMs: opts.leaseRetryBaseMs },
     createLogger('silent'),
     opts.ext,
   );
