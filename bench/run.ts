@@ -1,30 +1,22 @@
 // npm run bench: Coffer vs a bare node:http server returning bodies of the same size, each in its
 // own process, loaded one after the other by the same autocannon generator in this process.
 // Ratios (Coffer ÷ bare) measured in one run are what we compare; absolute numbers drift.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Arguments filter the cases by name (`npm run bench -- read`). Benchmarks with their own setup run
+// alone, by name: `npm run bench -- database` (dynamic PostgreSQL credentials vs raw pg, see
+// bench/database.ts) and `npm run bench -- leases` (mass lease expiry, see bench/leases.ts).
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { startProcess, stop } from './child.js';
 
 const DURATION = Number(process.env['BENCH_SECONDS'] ?? 10);
 const CONNECTIONS = 32;
-const here = new URL('.', import.meta.url).pathname;
 
-async function startProcess(script: string, args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; info: any }> {
-  const child = spawn(process.execPath, [join(here, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  const rl = createInterface({ input: child.stdout! });
-  const line = await new Promise<string>((resolve, reject) => {
-    rl.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-  return { child, info: JSON.parse(line) };
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); });
-}
+const NAMED: Record<string, () => Promise<{ main(): Promise<void> }>> = {
+  database: () => import('./database.js'),
+  leases: () => import('./leases.js'),
+};
 
 interface Case {
   name: string;
@@ -110,4 +102,6 @@ async function main(): Promise<void> {
   if (read && audited) console.log(`\ncost of the file audit device on KV v2 reads: with ÷ without = ${fmt(audited / read, 2)}`);
 }
 
-await main();
+const named = NAMED[process.argv[2] ?? ''];
+if (named) await (await named()).main();
+else await main();

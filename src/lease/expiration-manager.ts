@@ -79,6 +79,8 @@ export interface TokenLeaseInput {
 
 const DAY_MS = 24 * 3600 * 1000;
 const RESTORE_PARALLEL = 32;
+/** Leases re-indexed between turns of the event loop while restoring. */
+const RESTORE_BATCH = 500;
 
 export const LEASE_NOT_FOUND = 'lease not found';
 
@@ -447,7 +449,12 @@ export function createExpirationManager(deps: ExpirationDeps) {
       for await (const id of walk('')) {
         if (!running) return;
         batch.push(id);
-        if (batch.length >= 1000) await flush();
+        if (batch.length >= RESTORE_BATCH) {
+          await flush();
+          // Reads served from SQLite or its cache resolve without a turn of the event loop: without
+          // this yield the whole rebuild ran before the server answered any request.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
       }
       await flush();
       log('info', 'leases restored', { count: n, ms: now() - started });
@@ -486,13 +493,18 @@ export function createExpirationManager(deps: ExpirationDeps) {
     size: () => queue.size,
     /** Index snapshot for metrics: counts per mount and expiring within windows. */
     snapshot(windows: Record<string, number>): { byMount: Map<string, number>; expiring: Record<string, number> } {
-      const byMount = new Map<string, number>();
-      const expiring: Record<string, number> = Object.fromEntries(Object.keys(windows).map((w) => [w, 0]));
+      const names = Object.keys(windows);
+      const limits = names.map((w) => windows[w]! * 1000);
+      const counts = names.map(() => 0);
       const t = now();
-      for (const [id, at] of queue.entries()) {
-        const mount = deps.resolve(id)?.mountPath ?? '';
-        byMount.set(mount, (byMount.get(mount) ?? 0) + 1);
-        for (const [w, seconds] of Object.entries(windows)) if (at - t <= seconds * 1000) expiring[w]!++;
+      for (const at of queue.times()) for (let k = 0; k < limits.length; k++) if (at - t <= limits[k]!) counts[k]!++;
+      const expiring: Record<string, number> = Object.fromEntries(names.map((w, k) => [w, counts[k]!]));
+      // Taken every 10 s: the queue keeps counts per issuing path, so a mount is resolved once per
+      // path (a handful), not once per lease (a million string matches stalled the event loop).
+      const byMount = new Map<string, number>();
+      for (const [path, n] of queue.groupCounts()) {
+        const mount = deps.resolve(path)?.mountPath ?? '';
+        byMount.set(mount, (byMount.get(mount) ?? 0) + n);
       }
       return { byMount, expiring };
     },

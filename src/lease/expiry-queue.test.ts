@@ -42,3 +42,20 @@ test('many reschedules keep the heap bounded and correct', () => {
   }
   assert.equal(n, 100);
 });
+
+test('counts live ids per group (the id up to its last slash) through set, reschedule, delete, pop and clear', () => {
+  const q = new ExpiryQueue();
+  q.set('db/creds/ro/a', 10);
+  q.set('db/creds/ro/b', 20);
+  q.set('db/creds/rw/c', 30);
+  q.set('auth/token/create/t', 40);
+  q.set('db/creds/ro/a', 50); // rescheduled: still one
+  assert.deepEqual([...q.groupCounts()].sort(), [['auth/token/create/', 1], ['db/creds/ro/', 2], ['db/creds/rw/', 1]]);
+  q.delete('db/creds/rw/c');
+  q.delete('db/creds/rw/c'); // already gone: no change
+  assert.equal(q.popDue(20), 'db/creds/ro/b');
+  assert.deepEqual([...q.groupCounts()].sort(), [['auth/token/create/', 1], ['db/creds/ro/', 1]]);
+  assert.deepEqual([...q.times()].sort((a, b) => a - b), [40, 50]);
+  q.clear();
+  assert.equal(q.groupCounts().size, 0);
+});
