@@ -3,7 +3,7 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import { readFileSync } from 'node:fs';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import { InvalidRequestError, NotFoundError } from '../core/errors.js';
 import { errorResponse } from './respond.js';
 import type { ApiRequest, ApiResponse } from '../router/request.js';
@@ -19,6 +19,38 @@ export interface ListenerConfig {
   maxRequestSize?: number;
   /** max_json_depth, max_json_string_value_length, …: Vault's defaults for those not given. */
   jsonLimits?: Partial<JsonLimits>;
+  /** http_read_header_timeout, http_read_timeout, http_idle_timeout: Vault's defaults for those not given. */
+  timeouts?: Partial<ListenerTimeouts>;
+}
+
+/** Milliseconds; 0 = none (with Vault's fallbacks, see nodeTimeouts). */
+export interface ListenerTimeouts {
+  /** Time to receive a request's headers (from the connection, or from the start of the next request). */
+  readHeaderMs: number;
+  /** Time to receive a whole request, body included. */
+  readMs: number;
+  /** How long a keep-alive connection may wait for its next request. */
+  idleMs: number;
+}
+
+/** Vault's defaults: 10 s, 30 s, 5 min. */
+export const DEFAULT_LISTENER_TIMEOUTS: Readonly<ListenerTimeouts> = { readHeaderMs: 10_000, readMs: 30_000, idleMs: 300_000 };
+
+/**
+ * Vault's timeouts as node's server settings. As in Vault (Go's http.Server), a zero header
+ * timeout falls back to the read timeout, and a zero idle timeout to the read timeout, then the
+ * header timeout. node checks header and request deadlines every connectionsCheckingInterval
+ * (30 s by default, far too coarse for a 10 s timeout): check four times per shortest deadline.
+ */
+export function nodeTimeouts(t: ListenerTimeouts): { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number } {
+  const requestTimeout = t.readMs;
+  let headersTimeout = t.readHeaderMs || t.readMs;
+  // node refuses a header deadline past the request deadline; Go simply hits the earlier one.
+  if (requestTimeout > 0 && headersTimeout > requestTimeout) headersTimeout = requestTimeout;
+  const keepAliveTimeout = t.idleMs || t.readMs || t.readHeaderMs;
+  const deadlines = [headersTimeout, requestTimeout].filter((x) => x > 0);
+  const connectionsCheckingInterval = deadlines.length === 0 ? 30_000 : Math.min(5_000, Math.max(250, Math.floor(Math.min(...deadlines) / 4)));
+  return { headersTimeout, requestTimeout, keepAliveTimeout, connectionsCheckingInterval };
 }
 
 export type ApiHandler = (req: ApiRequest) => Promise<ApiResponse>;
@@ -66,6 +98,7 @@ export interface RunningServer {
 export async function startHttpServer(cfg: ListenerConfig, handle: ApiHandler, extra?: ExtraHandler, onError?: (err: unknown) => void): Promise<RunningServer> {
   const limit = cfg.maxRequestSize ?? DEFAULT_MAX_BODY;
   const jsonLimits: JsonLimits = { ...DEFAULT_JSON_LIMITS, ...cfg.jsonLimits };
+  const timeouts = nodeTimeouts({ ...DEFAULT_LISTENER_TIMEOUTS, ...cfg.timeouts });
 
   async function toApiRequest(method: string, rawUrl: string, headers: Record<string, string | undefined>, remote: string, body: Buffer): Promise<ApiRequest | ApiResponse> {
     try {
@@ -114,7 +147,15 @@ export async function startHttpServer(cfg: ListenerConfig, handle: ApiHandler, e
       })().catch((e: unknown) => { onError?.(e); socket.destroy(); });
       return;
     }
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    // Only HTTP parse errors get an answer. A client too slow with its headers or body
+    // (ERR_HTTP_REQUEST_TIMEOUT) is cut off without one, as Go's server does, and so is a failed
+    // or timed-out TLS handshake (the TLS server reports those here too: no HTTP can be written).
+    if (!err.code?.startsWith('HPE_')) {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   }
 
   const listener = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
@@ -123,12 +164,36 @@ export async function startHttpServer(cfg: ListenerConfig, handle: ApiHandler, e
 
   let server: http.Server | http2.Http2SecureServer;
   if (cfg.tlsDisable) {
-    server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 120_000 }, listener);
+    server = http.createServer(timeouts, listener);
     server.on('clientError', onClientError);
   } else {
     if (!cfg.tlsCertFile || !cfg.tlsKeyFile) throw new InvalidRequestError('listener: tls_cert_file and tls_key_file are required unless tls_disable is set');
-    server = http2.createSecureServer({ cert: readFileSync(cfg.tlsCertFile), key: readFileSync(cfg.tlsKeyFile), allowHTTP1: true }, listener);
-    server.on('clientError', onClientError as never);
+    const secure = http2.createSecureServer({
+      cert: readFileSync(cfg.tlsCertFile), key: readFileSync(cfg.tlsKeyFile), allowHTTP1: true,
+      // A TLS handshake is part of reading the first request's headers.
+      ...(timeouts.headersTimeout > 0 ? { handshakeTimeout: timeouts.headersTimeout } : {}),
+    }, listener);
+    // HTTP/1.1 over TLS is served by node's HTTP/1 machinery, which reads these from the server.
+    Object.assign(secure, timeouts);
+    secure.on('clientError', onClientError as never);
+    if (timeouts.keepAliveTimeout > 0) {
+      const openStreams = new WeakMap<http2.Http2Session, number>();
+      // HTTP/2: a session with no stream open for the idle timeout is closed (GOAWAY), as in Go.
+      // With a 'timeout' listener installed, timed-out HTTP/1.1 sockets are ours to destroy too.
+      secure.setTimeout(timeouts.keepAliveTimeout);
+      secure.on('session', (session) => { openStreams.set(session, 0); });
+      secure.on('stream', (stream) => {
+        const session = stream.session;
+        if (!session) return;
+        openStreams.set(session, (openStreams.get(session) ?? 0) + 1);
+        stream.once('close', () => openStreams.set(session, Math.max(0, (openStreams.get(session) ?? 1) - 1)));
+      });
+      secure.on('timeout', (conn: http2.Http2Session | Socket) => {
+        if (conn instanceof net.Socket) conn.destroy();
+        else if ((openStreams.get(conn) ?? 0) === 0) conn.close();
+      });
+    }
+    server = secure;
   }
   const { host, port } = splitAddress(cfg.address);
   await new Promise<void>((resolve, reject) => {

@@ -7,7 +7,7 @@ import { InvalidRequestError } from '../core/errors.js';
 import { parseDurationSeconds } from '../lib/duration.js';
 import { hclBodyToObject, parseHCL } from '../lib/hcl.js';
 import { parseBool } from '../framework/field-types.js';
-import type { ListenerConfig } from '../http/server.js';
+import type { ListenerConfig, ListenerTimeouts } from '../http/server.js';
 import type { JsonLimits } from '../http/json-limits.js';
 
 export type StorageConfig = { type: 'sqlite'; path: string } | { type: 'memory' };
@@ -65,6 +65,22 @@ const JSON_LIMIT_SETTINGS: Array<[string, keyof JsonLimits]> = [
   ['max_json_array_element_count', 'maxArrayElementCount'],
 ];
 
+/** Vault's listener timeouts (see http/server.ts nodeTimeouts). */
+const TIMEOUT_SETTINGS: Array<[string, keyof ListenerTimeouts]> = [
+  ['http_read_header_timeout', 'readHeaderMs'],
+  ['http_read_timeout', 'readMs'],
+  ['http_idle_timeout', 'idleMs'],
+];
+
+/** A duration ("10s", "5m", or whole seconds) in ms; 0 is allowed (no timeout, or Vault's fallback). */
+function durationMs(v: unknown, name: string): number {
+  try {
+    return parseDurationSeconds(v, name) * 1000;
+  } catch {
+    throw configError(`${name} is not a valid duration`);
+  }
+}
+
 function str(v: unknown, name: string): string {
   if (typeof v !== 'string' || v === '') throw configError(`${name} must be a non-empty string`);
   return v;
@@ -118,6 +134,11 @@ export function parseConfig(text: string, fileName = 'config'): ServerConfig {
       if (lbody[key] !== undefined) jsonLimits[field] = positiveInt(lbody[key], key);
     }
     if (Object.keys(jsonLimits).length > 0) l.jsonLimits = jsonLimits;
+    const timeouts: Partial<ListenerTimeouts> = {};
+    for (const [key, field] of TIMEOUT_SETTINGS) {
+      if (lbody[key] !== undefined) timeouts[field] = durationMs(lbody[key], key);
+    }
+    if (Object.keys(timeouts).length > 0) l.timeouts = timeouts;
     listeners.push(l);
   }
   if (listeners.length === 0) throw configError('at least one listener "tcp" block is required');
