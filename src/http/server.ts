@@ -1,14 +1,15 @@
 // The thin transport adapter: node:http (plain) or node:http2 with HTTP/1.1 fallback (TLS),
-// body limits, JSON in/out with Vault's exact headers, and the LIST shim. All logic is in the pipeline.
+// body limits, JSON in/out with Vault's exact headers, and LIST over HTTP/1.1. All logic is in the pipeline.
 import http from 'node:http';
 import http2 from 'node:http2';
 import { readFileSync } from 'node:fs';
 import net, { type AddressInfo, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { InvalidRequestError, NotFoundError } from '../core/errors.js';
 import { errorResponse } from './respond.js';
 import type { ApiRequest, ApiResponse } from '../router/request.js';
 import { DEFAULT_MAX_BODY, EMPTY_BODY, decodeBody, readBody } from './body.js';
-import { parseRawListPacket, writeRawResponse } from './list-shim.js';
+import { attachListRewriter, requestArrivedAsList } from './list-method.js';
 import { DEFAULT_JSON_LIMITS, type JsonLimits } from './json-limits.js';
 
 export interface ListenerConfig {
@@ -110,7 +111,7 @@ export async function startHttpServer(cfg: ListenerConfig, handle: ApiHandler, e
     }
   }
 
-  async function onRequest(req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse): Promise<void> {
+  async function onRequest(req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse, method: string): Promise<void> {
     let out: ApiResponse;
     try {
       if (extra && extra(req, res)) return;
@@ -119,9 +120,9 @@ export async function startHttpServer(cfg: ListenerConfig, handle: ApiHandler, e
       const bodyless = req.httpVersionMajor === 1 && declared === undefined && req.headers['transfer-encoding'] === undefined;
       const body = bodyless ? EMPTY_BODY : await readBody(req, limit, declared);
       const headers = req.headers as Record<string, string | undefined>;
-      const api = await toApiRequest(req.method ?? 'GET', req.url ?? '/', headers, req.socket?.remoteAddress ?? '', body);
+      const api = await toApiRequest(method, req.url ?? '/', headers, req.socket?.remoteAddress ?? '', body);
       out = 'status' in api ? api : await handle(api);
-      if (req.method === 'HEAD') out = { ...out, json: undefined, raw: undefined };
+      if (method === 'HEAD') out = { ...out, json: undefined, raw: undefined };
     } catch (err) {
       out = errorResponse(err);
       if (out.status === 413) res.setHeader('Connection', 'close');
@@ -132,21 +133,7 @@ export async function startHttpServer(cfg: ListenerConfig, handle: ApiHandler, e
     res.end(s.body);
   }
 
-  function onClientError(err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket): void {
-    if (err.code === 'HPE_INVALID_METHOD' && err.rawPacket && err.rawPacket.subarray(0, 5).toString('latin1') === 'LIST ') {
-      const parsed = parseRawListPacket(err.rawPacket);
-      if (!parsed) {
-        writeRawResponse(socket, 400, 'Bad Request', JSON_HEADERS, JSON.stringify({ errors: ['could not read LIST request; use GET with ?list=true'] }));
-        return;
-      }
-      void (async () => {
-        const api = await toApiRequest('LIST', parsed.target, parsed.headers, socket.remoteAddress ?? '', parsed.body);
-        const out = 'status' in api ? api : await handle(api);
-        const s = serialise(out);
-        writeRawResponse(socket, s.status, http.STATUS_CODES[s.status] ?? '', s.headers, s.body);
-      })().catch((e: unknown) => { onError?.(e); socket.destroy(); });
-      return;
-    }
+  function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
     // Only HTTP parse errors get an answer. A client too slow with its headers or body
     // (ERR_HTTP_REQUEST_TIMEOUT) is cut off without one, as Go's server does, and so is a failed
     // or timed-out TLS handshake (the TLS server reports those here too: no HTTP can be written).
@@ -159,12 +146,17 @@ export async function startHttpServer(cfg: ListenerConfig, handle: ApiHandler, e
   }
 
   const listener = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
-    onRequest(req, res).catch((err: unknown) => { onError?.(err); if (!res.headersSent) { res.writeHead(500, JSON_HEADERS); res.end('{"errors":["internal error"]}'); } });
+    // Asked for every request, in order: an HTTP/1.1 LIST reached node as LINK (list-method.ts).
+    const wasList = requestArrivedAsList(req.socket);
+    const method = wasList && req.method === 'LINK' ? 'LIST' : (req.method ?? 'GET');
+    onRequest(req, res, method).catch((err: unknown) => { onError?.(err); if (!res.headersSent) { res.writeHead(500, JSON_HEADERS); res.end('{"errors":["internal error"]}'); } });
   };
 
   let server: http.Server | http2.Http2SecureServer;
   if (cfg.tlsDisable) {
     server = http.createServer(timeouts, listener);
+    // After node's own connection listener: the parser is set up, the framer goes in front of it.
+    server.on('connection', attachListRewriter);
     server.on('clientError', onClientError);
   } else {
     if (!cfg.tlsCertFile || !cfg.tlsKeyFile) throw new InvalidRequestError('listener: tls_cert_file and tls_key_file are required unless tls_disable is set');
@@ -175,6 +167,7 @@ export async function startHttpServer(cfg: ListenerConfig, handle: ApiHandler, e
     }, listener);
     // HTTP/1.1 over TLS is served by node's HTTP/1 machinery, which reads these from the server.
     Object.assign(secure, timeouts);
+    secure.on('secureConnection', (socket: TLSSocket) => { if (socket.alpnProtocol !== 'h2') attachListRewriter(socket); });
     secure.on('clientError', onClientError as never);
     if (timeouts.keepAliveTimeout > 0) {
       const openStreams = new WeakMap<http2.Http2Session, number>();
