@@ -293,8 +293,8 @@ export async function main(): Promise<void> {
     console.log(line(head));
     for (const r of rows) console.log(line(r));
     console.log(`\ncoffer÷raw per round: ${ratios.join('; ')}   (target ≥ 0.5)`);
-    console.log('the 3 lookups: role exists (pg_roles), schemas it holds grants in (information_schema.role_table_grants and');
-    console.log('role_column_grants), current_database(): what the postgresql plugin runs before its default revocation, as Vault\'s does');
+    console.log('the 3 lookups, which the postgresql plugin runs before its default revocation: the role exists (pg_roles), the schemas');
+    console.log('it holds grants in (information_schema.role_table_grants and role_column_grants), current_database()');
     console.log(`raw side retried ${rawRetries.count} transactions on concurrent catalog updates (up to 6 retries each, as the plugin); roles left in the database: ${left}`);
     for (const e of errors) console.log(`first failure, ${e}`);
   } finally {

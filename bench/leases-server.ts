@@ -3,15 +3,16 @@
 // the server's own. Leases come from "bench-lease", a secrets engine whose revoke only counts: what
 // is measured is the expiration manager and its storage, not a database.
 //
-//   expire <db> <n>    initialise, register <n> leases due within the same second, then measure
-//                      from the first expiry until every lease is revoked and removed
+//   expire <db> <n>    initialise, register <n> leases due within the same second (or let the parent
+//                      register them over HTTP), then measure from the first expiry until every
+//                      lease is revoked and removed
 //   register <db> <n>  initialise, register <n> leases with a 1 h TTL, stop (a database for restart)
 //   restart <db> <n>   open that database sealed; the parent unseals it over HTTP; report when the
 //                      expiry index was rebuilt
 //
-// Leases are registered through the expiration manager's register(), the call the request pipeline
-// makes for every leased response (same lease entry, same token index entry, same durable write),
-// without the HTTP request around it; the parent measures the HTTP path separately.
+// Registering directly calls the expiration manager's register(), the call the request pipeline makes
+// for every leased response (same lease entry, same token index entry, same durable write), without
+// the HTTP request around it.
 import { randomBytes } from 'node:crypto';
 import { startServer, createLogger, type StartedServer } from '../src/server/start.js';
 import { createBackend, definePath } from '../src/framework/backend.js';
@@ -20,7 +21,7 @@ import type { BackendFactory } from '../src/framework/types.js';
 const [mode, dbPath, countArg] = process.argv.slice(2);
 const N = Number(countArg);
 const REGISTER_PARALLEL = 256;
-/** How far ahead of the calibrated registration time the leases fall due (BENCH_REGISTER_SLACK). */
+/** How far ahead of the calibrated registration time the leases fall due (set by bench/leases.ts). */
 const SLACK = Number(process.env['BENCH_REGISTER_SLACK'] ?? 2.5);
 /** The lag sampler's interval: a tick's delay beyond it is event-loop lag. */
 const LAG_INTERVAL_MS = 10;
@@ -185,35 +186,43 @@ function memory(): { rssMB: number; heapMB: number; buffersMB: number } {
 async function expireMode(): Promise<void> {
   const { srv, rootToken } = await bootFresh();
   send({ type: 'ready', address: srv.address, token: rootToken });
-  await receive('register');
+  await receive('baseline');
   gc?.();
   const before = memory();
-
-  // Calibration: the registration rate on this machine now decides how far ahead the expiry goes.
-  const calibN = Math.min(10_000, Math.max(1_000, Math.round(N / 50)));
-  const calib = await registerMany(srv, rootToken, 'bench/creds/calib', calibN, () => 3600);
-  await srv.core.unsealed().leases.revokePrefix('bench/creds/calib/', false);
-  revoked.count = 0;
-  // The rate drops as the database grows (a million leases: about half the calibrated rate), hence the slack.
-  const due = Math.ceil((Date.now() + (N / calib.perSecond) * 1000 * SLACK + 10_000) / 1000) * 1000;
-
-  // Every lease's expiry falls in [due, due + 1 s): TTLs are whole seconds. Registration stops 3 s
-  // before the due time if it has not finished by then (the parent reports how many made it).
-  const reg = await registerMany(srv, rootToken, MASS, N, () => Math.ceil((due - Date.now()) / 1000), due - 3000);
-  const count = reg.count;
+  send({ type: 'baseline', before });
+  const go = await receive('register');
+  let due: number;
+  let registration: Record<string, unknown> = {};
+  if (go['http']) {
+    // The parent registered them over HTTP (GET bench/creds/mass?ttl=...), due at go.due.
+    due = go['due'];
+    revoked.count = 0; // the parent's calibration leases, revoked by prefix
+  } else {
+    // Calibration: the registration rate on this machine now decides how far ahead the expiry goes.
+    const calibN = Math.min(10_000, Math.max(1_000, Math.round(N / 50)));
+    const calib = await registerMany(srv, rootToken, 'bench/creds/calib', calibN, () => 3600);
+    await srv.core.unsealed().leases.revokePrefix('bench/creds/calib/', false);
+    revoked.count = 0;
+    // The rate drops as the database grows, hence the slack.
+    due = Math.ceil((Date.now() + (N / calib.perSecond) * 1000 * SLACK + 10_000) / 1000) * 1000;
+    // Every lease's expiry falls in [due, due + 1 s): TTLs are whole seconds. Registration stops 3 s
+    // before the due time if it has not finished by then (the parent reports how many made it).
+    const reg = await registerMany(srv, rootToken, MASS, N, () => Math.ceil((due - Date.now()) / 1000), due - 3000);
+    registration = { calibN, calibPerSecond: calib.perSecond, perSecond: reg.perSecond, seconds: reg.seconds };
+  }
+  const count = srv.core.unsealed().leases.size();
   const afterRegister = memory();
   gc?.();
   const afterGC = memory();
-  const indexed = srv.core.unsealed().leases.size();
   // The server reads this snapshot of the index every 10 s for the lease gauges (src/server/start.ts).
   const snapshots: number[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 11; i++) {
     const t = performance.now();
     srv.core.unsealed().leases.snapshot({ '1h': 3600, '24h': 86_400, '7d': 604_800 });
     snapshots.push(performance.now() - t);
   }
-  const snapshotMs = snapshots.sort((a, b) => a - b)[2]!;
-  send({ type: 'registered', snapshotMs, due, calibN, calibPerSecond: calib.perSecond, count, perSecond: reg.perSecond, seconds: reg.seconds, before, afterRegister, afterGC, indexed });
+  const snapshotMs = snapshots.sort((a, b) => a - b)[5]!;
+  send({ type: 'registered', ...registration, snapshotMs, due, count, afterRegister, afterGC });
 
   await sleep(Math.max(0, due - Date.now() - 200));
   const lag = lagSampler();

@@ -80,7 +80,7 @@ export interface TokenLeaseInput {
 const DAY_MS = 24 * 3600 * 1000;
 const RESTORE_PARALLEL = 32;
 /** Leases re-indexed between turns of the event loop while restoring. */
-const RESTORE_BATCH = 500;
+const RESTORE_BATCH = 100;
 
 export const LEASE_NOT_FOUND = 'lease not found';
 
