@@ -190,6 +190,24 @@ describe('creds', () => {
     await h.backend.secrets!.creds!.revoke(h.lease(resp));
   });
 
+  test('default revocation removes grants in other schemas and column grants before dropping the user', async () => {
+    await admin.query('CREATE SCHEMA IF NOT EXISTS app; CREATE TABLE IF NOT EXISTS app.orders (id int, secret text)');
+    await h.call('create', 'roles/tmpl-wide', {
+      db_name: 'main', default_ttl: 600,
+      creation_statements: [
+        `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}'`, 'GRANT USAGE ON SCHEMA app TO "{{name}}"',
+        'GRANT SELECT ON app.orders TO "{{name}}"', 'GRANT SELECT (id) ON items TO "{{name}}"',
+      ],
+    });
+    const resp = await h.call('read', 'creds/tmpl-wide');
+    const { username, password } = resp!.data as { username: string; password: string };
+    const c = await login(username, password);
+    assert.equal((await c.query('SELECT count(*)::int AS n FROM app.orders')).rows[0].n, 0);
+    await c.end();
+    await h.backend.secrets!.creds!.revoke(h.lease(resp));
+    assert.equal(await roleExists(username), false);
+  });
+
   test('renew moves VALID UNTIL to the granted expiry', async () => {
     await h.call('create', 'roles/renewer', { db_name: 'main', creation_statements: CREATE, default_ttl: 60 });
     const resp = await h.call('read', 'creds/renewer');

@@ -65,7 +65,7 @@ function poolConfig(s: ConnectionSettings): pg.PoolConfig {
   };
 }
 
-const CONFLICT_RETRIES = 6;
+const CONFLICT_RETRIES = 10;
 
 /**
  * Concurrent GRANT/REVOKE on one object's ACL (many leases revoked at once, creds issued in parallel)
@@ -112,7 +112,7 @@ function createConnection(s: ConnectionSettings): DatabaseConnection {
         client.release();
       }
       // The transaction rolled back as a whole, so running it again is safe.
-      await new Promise((r) => setTimeout(r, (5 << attempt) * (0.5 + Math.random())));
+      await new Promise((r) => setTimeout(r, Math.min(5 << attempt, 200) * (0.5 + Math.random())));
     }
   }
 
@@ -137,16 +137,24 @@ function createConnection(s: ConnectionSettings): DatabaseConnection {
     },
     userExists,
     async deleteUser(username, statements) {
-      if (!(await userExists(username))) return;
       if (statements.length > 0) {
-        await tx(statements, { name: username, username });
+        if (await userExists(username)) await tx(statements, { name: username, username });
         return;
       }
       const u = escapeIdentifier(username);
-      const schemas = await query<{ schema: string }>(
-        `SELECT DISTINCT table_schema AS schema FROM information_schema.role_table_grants WHERE grantee = $1
-         UNION SELECT DISTINCT table_schema FROM information_schema.role_column_grants WHERE grantee = $1`, [username]);
-      const db = (await query<{ db: string }>('SELECT current_database() AS db'))[0]!.db;
+      // From the catalogs directly: information_schema's grant views cost ~20 ms of server CPU each.
+      const [found] = await query<{ db: string; schemas: string[] }>(
+        `SELECT current_database() AS db, ARRAY(
+           SELECT DISTINCT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a
+            WHERE c.relacl IS NOT NULL AND a.grantee = r.oid
+           UNION
+           SELECT DISTINCT n.nspname FROM pg_attribute t JOIN pg_class c ON c.oid = t.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace,
+                  aclexplode(t.attacl) a
+            WHERE t.attacl IS NOT NULL AND a.grantee = r.oid
+         )::text[] AS schemas FROM pg_roles r WHERE r.rolname = $1`, [username]);
+      if (!found) return; // already gone
+      const db = found.db;
+      const schemas = found.schemas.map((schema) => ({ schema }));
       const stmts: string[] = [];
       for (const { schema } of schemas) {
         if (schema === 'public') continue;
