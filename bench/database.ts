@@ -8,9 +8,9 @@
 //   revoke: PUT /v1/sys/leases/revoke, one lease per request (Coffer: lease read, the plugin's
 //           default revocation, lease deleted) vs the statements that default revocation runs
 //           (REVOKE ... FROM "<name>"; REASSIGN OWNED; DROP OWNED; DROP ROLE) in one transaction
-//           with pg. Coffer's plugin also looks the role and its grants up first (3 queries); the
+//           with pg. Coffer's plugin also looks the role's grants up first (one catalog query); the
 //           raw side knows them, so that cost counts against Coffer; a third side, raw pg running
-//           those lookups too, shows how much of the gap they are.
+//           that lookup too, shows how much of the gap it is.
 // Every side: 8 concurrent workers (Coffer: max_open_connections 8; raw: a pg pool of 8), BENCH_DB_N
 // (default 1,000) logins issued then revoked per round, BENCH_DB_ROUNDS (default 3) rounds with the
 // order of the sides rotating, after a warm-up of 50 each. Rates are successful calls per second. Concurrent GRANT/REVOKE on the
@@ -29,6 +29,7 @@ import { startProcess, stop } from './child.js';
 import { serviceUser } from '../test/helpers/postgres.js';
 import { freePort } from '../test/helpers/free-port.js';
 import { formatExpiration, renderStatement } from '../src/engines/database/statements.js';
+import { CONFLICT_RETRIES, GRANT_LOOKUP_SQL, conflictDelayMs, isConcurrencyConflict } from '../src/engines/database/plugins/postgresql.js';
 
 const N = Number(process.env['BENCH_DB_N'] ?? 1000);
 const ROUNDS = Number(process.env['BENCH_DB_ROUNDS'] ?? 3);
@@ -54,12 +55,6 @@ function revocationStatements(name: string, database: string): string[] {
   ];
 }
 
-/** The conflicts the plugin retries (same test, same backoff): concurrent ACL updates, serialization failures, deadlocks. */
-function isConcurrencyConflict(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown };
-  if (e.code === '40001' || e.code === '40P01') return true;
-  return e.code === 'XX000' && typeof e.message === 'string' && e.message.includes('tuple concurrently updated');
-}
 
 const rawRetries = { count: 0 };
 
@@ -73,12 +68,12 @@ async function rawTx(pool: pg.Pool, statements: string[]): Promise<void> {
       return;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
-      if (!isConcurrencyConflict(err) || attempt >= 6) throw err;
+      if (!isConcurrencyConflict(err) || attempt >= CONFLICT_RETRIES) throw err;
       rawRetries.count++;
     } finally {
       client.release();
     }
-    await new Promise((r) => setTimeout(r, (5 << attempt) * (0.5 + Math.random())));
+    await new Promise((r) => setTimeout(r, conflictDelayMs(attempt)));
   }
 }
 
@@ -177,7 +172,7 @@ function cofferSide(address: string, token: string): Side & { call: Call } {
   };
 }
 
-/** `lookups`: revoke as the plugin does, with its three queries first (role exists, schemas it has grants in, database name). */
+/** `lookups`: revoke as the plugin does, with its catalog lookup first (database name, schemas the role has grants in). */
 function rawSide(pool: pg.Pool, database: string, lookups: boolean): Side {
   return {
     name: lookups ? 'raw pg + lookups' : 'raw pg',
@@ -190,11 +185,7 @@ function rawSide(pool: pg.Pool, database: string, lookups: boolean): Side {
     },
     async revoke(name) {
       if (lookups) {
-        await pool.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]);
-        await pool.query(
-          `SELECT DISTINCT table_schema AS schema FROM information_schema.role_table_grants WHERE grantee = $1
-           UNION SELECT DISTINCT table_schema FROM information_schema.role_column_grants WHERE grantee = $1`, [name]);
-        await pool.query('SELECT current_database() AS db');
+        await pool.query(GRANT_LOOKUP_SQL, [name]);
       }
       await rawTx(pool, revocationStatements(name, database));
     },
@@ -273,7 +264,7 @@ export async function main(): Promise<void> {
     const cases: Array<{ label: string; op: 'issue' | 'revoke'; base: Side }> = [
       { label: 'issue: creds/bench vs CREATE ROLE + GRANT', op: 'issue', base: raw },
       { label: 'revoke: sys/leases/revoke vs REVOKE.. + DROP ROLE', op: 'revoke', base: raw },
-      { label: 'revoke: same, raw also runs the 3 lookups', op: 'revoke', base: rawLookups },
+      { label: 'revoke: same, raw also runs the lookup', op: 'revoke', base: rawLookups },
     ];
     for (const { label, op, base } of cases) {
       const co = summary(totals.get(c)![op]);
@@ -293,9 +284,8 @@ export async function main(): Promise<void> {
     console.log(line(head));
     for (const r of rows) console.log(line(r));
     console.log(`\ncoffer÷raw per round: ${ratios.join('; ')}   (target ≥ 0.5)`);
-    console.log('the 3 lookups, which the postgresql plugin runs before its default revocation: the role exists (pg_roles), the schemas');
-    console.log('it holds grants in (information_schema.role_table_grants and role_column_grants), current_database()');
-    console.log(`raw side retried ${rawRetries.count} transactions on concurrent catalog updates (up to 6 retries each, as the plugin); roles left in the database: ${left}`);
+    console.log('the lookup: the catalog query the postgresql plugin runs before its default revocation (database name, schemas with grants)');
+    console.log(`raw side retried ${rawRetries.count} transactions on concurrent catalog updates (up to ${CONFLICT_RETRIES} retries each, as the plugin); roles left in the database: ${left}`);
     for (const e of errors) console.log(`first failure, ${e}`);
   } finally {
     await pool?.end().catch(() => undefined);

@@ -65,13 +65,32 @@ function poolConfig(s: ConnectionSettings): pg.PoolConfig {
   };
 }
 
-const CONFLICT_RETRIES = 10;
+export const CONFLICT_RETRIES = 10;
+
+/** Milliseconds before retry `attempt` (0-based) of a transaction that hit a concurrency conflict. */
+export function conflictDelayMs(attempt: number): number {
+  return Math.min(5 << attempt, 200) * (0.5 + Math.random());
+}
+
+/**
+ * What the default revocation needs to know of a role, read from the catalogs directly
+ * (information_schema's grant views cost ~20 ms of server CPU each): the database, and the schemas
+ * holding objects or columns the role has grants on. No row when the role does not exist.
+ */
+export const GRANT_LOOKUP_SQL = `SELECT current_database() AS db, ARRAY(
+           SELECT DISTINCT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a
+            WHERE c.relacl IS NOT NULL AND a.grantee = r.oid
+           UNION
+           SELECT DISTINCT n.nspname FROM pg_attribute t JOIN pg_class c ON c.oid = t.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace,
+                  aclexplode(t.attacl) a
+            WHERE t.attacl IS NOT NULL AND a.grantee = r.oid
+         )::text[] AS schemas FROM pg_roles r WHERE r.rolname = $1`;
 
 /**
  * Concurrent GRANT/REVOKE on one object's ACL (many leases revoked at once, creds issued in parallel)
  * fails with "tuple concurrently updated"; serialization failures and deadlocks likewise roll back.
  */
-function isConcurrencyConflict(err: unknown): boolean {
+export function isConcurrencyConflict(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown };
   if (e.code === '40001' || e.code === '40P01') return true;
   return e.code === 'XX000' && typeof e.message === 'string' && e.message.includes('tuple concurrently updated');
@@ -112,7 +131,7 @@ function createConnection(s: ConnectionSettings): DatabaseConnection {
         client.release();
       }
       // The transaction rolled back as a whole, so running it again is safe.
-      await new Promise((r) => setTimeout(r, Math.min(5 << attempt, 200) * (0.5 + Math.random())));
+      await new Promise((r) => setTimeout(r, conflictDelayMs(attempt)));
     }
   }
 
@@ -142,16 +161,8 @@ function createConnection(s: ConnectionSettings): DatabaseConnection {
         return;
       }
       const u = escapeIdentifier(username);
-      // From the catalogs directly: information_schema's grant views cost ~20 ms of server CPU each.
       const [found] = await query<{ db: string; schemas: string[] }>(
-        `SELECT current_database() AS db, ARRAY(
-           SELECT DISTINCT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a
-            WHERE c.relacl IS NOT NULL AND a.grantee = r.oid
-           UNION
-           SELECT DISTINCT n.nspname FROM pg_attribute t JOIN pg_class c ON c.oid = t.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace,
-                  aclexplode(t.attacl) a
-            WHERE t.attacl IS NOT NULL AND a.grantee = r.oid
-         )::text[] AS schemas FROM pg_roles r WHERE r.rolname = $1`, [username]);
+        GRANT_LOOKUP_SQL, [username]);
       if (!found) return; // already gone
       const db = found.db;
       const schemas = found.schemas.map((schema) => ({ schema }));
