@@ -5,12 +5,10 @@
 //           statements in one transaction, the lease stored; SQLite storage, synchronous=FULL)
 //           vs BEGIN; CREATE ROLE "<name>" WITH LOGIN PASSWORD '<pw>' VALID UNTIL '<t>';
 //           GRANT SELECT ON items TO "<name>"; COMMIT with pg.
-//   revoke: PUT /v1/sys/leases/revoke, one lease per request (Coffer: lease read, the plugin's
-//           default revocation, lease deleted) vs the statements that default revocation runs
-//           (REVOKE ... FROM "<name>"; REASSIGN OWNED; DROP OWNED; DROP ROLE) in one transaction
-//           with pg. Coffer's plugin also looks the role's grants up first (one catalog query); the
-//           raw side knows them, so that cost counts against Coffer; a third side, raw pg running
-//           that lookup too, shows how much of the gap it is.
+//   revoke: PUT /v1/sys/leases/revoke, one lease per request (Coffer: lease read, the role's
+//           existence checked, the plugin's default revocation, lease deleted) vs the statements
+//           that default revocation runs (REASSIGN OWNED; DROP OWNED; DROP ROLE) in one
+//           transaction with pg.
 // Every side: 8 concurrent workers (Coffer: max_open_connections 8; raw: a pg pool of 8), BENCH_DB_N
 // (default 1,000) logins issued then revoked per round, BENCH_DB_ROUNDS (default 3) rounds with the
 // order of the sides rotating, after a warm-up of 50 each. Rates are successful calls per second. Concurrent GRANT/REVOKE on the
@@ -29,7 +27,7 @@ import { startProcess, stop } from './child.js';
 import { serviceUser } from '../test/helpers/postgres.js';
 import { freePort } from '../test/helpers/free-port.js';
 import { formatExpiration, renderStatement } from '../src/engines/database/statements.js';
-import { CONFLICT_RETRIES, GRANT_LOOKUP_SQL, conflictDelayMs, isConcurrencyConflict } from '../src/engines/database/plugins/postgresql.js';
+import { CONFLICT_RETRIES, conflictDelayMs, defaultRevocationStatements, isConcurrencyConflict } from '../src/engines/database/plugins/postgresql.js';
 
 const N = Number(process.env['BENCH_DB_N'] ?? 1000);
 const ROUNDS = Number(process.env['BENCH_DB_ROUNDS'] ?? 3);
@@ -40,20 +38,6 @@ const ADMIN = { user: 'coffer_admin', password: `Admin-${randomBytes(8).toString
 const CREATION = `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'; GRANT SELECT ON items TO "{{name}}";`;
 const CREATION_STATEMENTS = CREATION.split(';').map((s) => s.trim()).filter((s) => s !== '');
 
-/** The statements the postgresql plugin's default revocation runs (src/engines/database/plugins/postgresql.ts deleteUser). */
-function revocationStatements(name: string, database: string): string[] {
-  const u = pg.escapeIdentifier(name);
-  return [
-    `REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA public FROM ${u}`,
-    `REVOKE ALL PRIVILEGES ON ALL SEQUENCES IN SCHEMA public FROM ${u}`,
-    `REVOKE ALL PRIVILEGES ON ALL FUNCTIONS IN SCHEMA public FROM ${u}`,
-    `REVOKE USAGE ON SCHEMA public FROM ${u}`,
-    `REVOKE CONNECT ON DATABASE ${pg.escapeIdentifier(database)} FROM ${u}`,
-    `REASSIGN OWNED BY ${u} TO CURRENT_USER`,
-    `DROP OWNED BY ${u}`,
-    `DROP ROLE IF EXISTS ${u}`,
-  ];
-}
 
 
 const rawRetries = { count: 0 };
@@ -172,10 +156,9 @@ function cofferSide(address: string, token: string): Side & { call: Call } {
   };
 }
 
-/** `lookups`: revoke as the plugin does, with its catalog lookup first (database name, schemas the role has grants in). */
-function rawSide(pool: pg.Pool, database: string, lookups: boolean): Side {
+function rawSide(pool: pg.Pool): Side {
   return {
-    name: lookups ? 'raw pg + lookups' : 'raw pg',
+    name: 'raw pg',
     async issue() {
       // A name and password of the shape Coffer's default template and password policy produce.
       const name = `v-raw-bench-${randomBytes(15).toString('base64url').slice(0, 20)}-${Math.floor(Date.now() / 1000)}`;
@@ -184,10 +167,7 @@ function rawSide(pool: pg.Pool, database: string, lookups: boolean): Side {
       return name;
     },
     async revoke(name) {
-      if (lookups) {
-        await pool.query(GRANT_LOOKUP_SQL, [name]);
-      }
-      await rawTx(pool, revocationStatements(name, database));
+      await rawTx(pool, defaultRevocationStatements(name));
     },
   };
 }
@@ -242,9 +222,8 @@ export async function main(): Promise<void> {
     await c.call('POST', 'database/roles/bench', { db_name: 'main', creation_statements: CREATION, default_ttl: '1h', max_ttl: '24h' });
     pool = new pg.Pool({ host: db.host, port: db.port, user: ADMIN.user, password: ADMIN.password, database: db.database, max: WORKERS });
     pool.on('error', () => undefined);
-    const raw = rawSide(pool, db.database, false);
-    const rawLookups = rawSide(pool, db.database, true);
-    const sides = [raw, c, rawLookups];
+    const raw = rawSide(pool);
+    const sides = [raw, c];
 
     for (const side of sides) await round(side, WARMUP, undefined);
     rawRetries.count = 0;
@@ -263,8 +242,7 @@ export async function main(): Promise<void> {
     const errors: string[] = [];
     const cases: Array<{ label: string; op: 'issue' | 'revoke'; base: Side }> = [
       { label: 'issue: creds/bench vs CREATE ROLE + GRANT', op: 'issue', base: raw },
-      { label: 'revoke: sys/leases/revoke vs REVOKE.. + DROP ROLE', op: 'revoke', base: raw },
-      { label: 'revoke: same, raw also runs the lookup', op: 'revoke', base: rawLookups },
+      { label: 'revoke: sys/leases/revoke vs REASSIGN/DROP OWNED + DROP ROLE', op: 'revoke', base: raw },
     ];
     for (const { label, op, base } of cases) {
       const co = summary(totals.get(c)![op]);
@@ -272,7 +250,7 @@ export async function main(): Promise<void> {
       rows.push([label, fmt(co.rate), fmt(co.p50, 1), fmt(co.p99, 1), `${co.failed}`, fmt(ra.rate), fmt(ra.p50, 1), fmt(ra.p99, 1), `${ra.failed}`, fmt(co.rate / ra.rate, 2)]);
       const rate = (t: Timing) => t.latencies.length / t.seconds;
       const perRound = totals.get(c)![op].map((t, i) => fmt(rate(t) / rate(totals.get(base)![op][i]!), 2));
-      ratios.push(`${label.split(':')[0]}${base === rawLookups ? ' (raw with lookups)' : ''}: ${perRound.join(', ')}`);
+      ratios.push(`${label.split(':')[0]}: ${perRound.join(', ')}`);
       if (co.firstError && base === raw) errors.push(`coffer ${op}: ${co.firstError.slice(0, 200)}`);
       if (ra.firstError) errors.push(`${base.name} ${op}: ${ra.firstError.slice(0, 200)}`);
     }
@@ -284,7 +262,6 @@ export async function main(): Promise<void> {
     console.log(line(head));
     for (const r of rows) console.log(line(r));
     console.log(`\ncoffer÷raw per round: ${ratios.join('; ')}   (target ≥ 0.5)`);
-    console.log('the lookup: the catalog query the postgresql plugin runs before its default revocation (database name, schemas with grants)');
     console.log(`raw side retried ${rawRetries.count} transactions on concurrent catalog updates (up to ${CONFLICT_RETRIES} retries each, as the plugin); roles left in the database: ${left}`);
     for (const e of errors) console.log(`first failure, ${e}`);
   } finally {

@@ -190,7 +190,7 @@ describe('creds', () => {
     await h.backend.secrets!.creds!.revoke(h.lease(resp));
   });
 
-  test('default revocation removes grants in other schemas and column grants before dropping the user', async () => {
+  test('default revocation (DROP OWNED) removes grants in other schemas and column grants before dropping the user', async () => {
     await admin.query('CREATE SCHEMA IF NOT EXISTS app; CREATE TABLE IF NOT EXISTS app.orders (id int, secret text)');
     await h.call('create', 'roles/tmpl-wide', {
       db_name: 'main', default_ttl: 600,
