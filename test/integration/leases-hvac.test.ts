@@ -6,30 +6,11 @@
 // is spawned asynchronously.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { runPython } from '../helpers/python.js';
 import { createLedger, leaseEngineFactories, type LeaseLedger } from '../helpers/lease-engine.js';
 
-const repoRoot = join(fileURLToPath(new URL('.', import.meta.url)), '../../..');
-const SCRIPT = join(repoRoot, 'test/integration/fixtures/leases_hvac.py');
-
-function runHvac(args: string[]): Promise<{ code: number | null; out: any; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/python3', [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += String(d); });
-    child.stderr.on('data', (d) => { stderr += String(d); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      let out: unknown;
-      try { out = JSON.parse(stdout); } catch { out = undefined; }
-      resolve({ code, out, stderr: `${stderr}\nstdout: ${stdout}` });
-    });
-  });
-}
+const runHvac = (args: string[]) => runPython('test/integration/fixtures/leases_hvac.py', args);
 
 describe('python3-hvac lease calls', () => {
   let srv: TestServer;

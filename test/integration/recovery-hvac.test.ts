@@ -5,30 +5,11 @@
 // object; the server runs in this process, so it is spawned asynchronously.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { decodeRootToken } from '../../src/lib/root-token.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { runPython } from '../helpers/python.js';
 
-const repoRoot = join(fileURLToPath(new URL('.', import.meta.url)), '../../..');
-const SCRIPT = join(repoRoot, 'test/integration/fixtures/recovery_hvac.py');
-
-function runHvac(args: string[]): Promise<{ code: number | null; out: any; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/python3', [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += String(d); });
-    child.stderr.on('data', (d) => { stderr += String(d); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      let out: unknown;
-      try { out = JSON.parse(stdout); } catch { out = undefined; }
-      resolve({ code, out, stderr: `${stderr}\nstdout: ${stdout}` });
-    });
-  });
-}
+const runHvac = (args: string[]) => runPython('test/integration/fixtures/recovery_hvac.py', args);
 
 describe('python3-hvac rekey and root generation', () => {
   let srv: TestServer;
