@@ -15,7 +15,7 @@ import { InternalError, InvalidRequestError, SealedError } from '../errors.js';
 import { encryptToPgpKey, parsePgpPublicKey, pgpFingerprint, type PgpPublicKey } from './pgp.js';
 import { intField, sealConfigProblem } from './seal-config.js';
 import type { SealManager } from './seal-manager.js';
-import { assertKeyLength, decodeUnsealKey } from './unseal-key.js';
+import { assertKeyLength, checkQuorum, decodeUnsealKey } from './unseal-key.js';
 
 /** Physical path of the backup of PGP-encrypted shares (outside the barrier, as in Vault). */
 export const UNSEAL_KEYS_BACKUP_PATH = 'core/unseal-keys-backup';
@@ -274,20 +274,7 @@ export function createRekeyOperation(deps: RekeyDeps) {
         // Threshold reached: whatever happens next, these shares are spent.
         const entered = a.progress;
         a.progress = [];
-        let rootKey: Uint8Array | undefined;
-        try {
-          try {
-            rootKey = required === 1 ? Buffer.from(entered[0]!) : combine(entered);
-          } catch (err) {
-            throw new InvalidRequestError(`failed to compute root key: ${(err as Error).message}`);
-          }
-          if (!(await seal.verifyRootKey(rootKey))) {
-            throw new InvalidRequestError('root key verification failed: Unseal failed, invalid key');
-          }
-        } finally {
-          rootKey?.fill(0);
-          wipe(entered);
-        }
+        await checkQuorum(entered, (k) => seal.verifyRootKey(k), '');
 
         const newKey = Buffer.alloc(ROOT_KEY_BYTES);
         randomBytes(ROOT_KEY_BYTES).copy(newKey);

@@ -8,11 +8,10 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { randomBase62 } from '../../lib/ids.js';
 import { encodeRootToken, ROOT_TOKEN_OTP_LENGTH } from '../../lib/root-token.js';
-import { combine } from '../crypto/shamir.js';
 import { InternalError, InvalidRequestError, SealedError } from '../errors.js';
 import { encryptToPgpKey, parsePgpPublicKey, pgpFingerprint, type PgpPublicKey } from './pgp.js';
 import type { SealManager } from './seal-manager.js';
-import { assertKeyLength, decodeUnsealKey } from './unseal-key.js';
+import { assertKeyLength, checkQuorum, decodeUnsealKey } from './unseal-key.js';
 
 const OTP_LENGTH = ROOT_TOKEN_OTP_LENGTH;
 
@@ -143,20 +142,7 @@ export function createRootGeneration(deps: RootGenerationDeps) {
         // Threshold reached: the shares are spent whatever happens next; the attempt stays open.
         const entered = a.progress;
         a.progress = [];
-        let rootKey: Uint8Array | undefined;
-        try {
-          try {
-            rootKey = threshold === 1 ? Buffer.from(entered[0]!) : combine(entered);
-          } catch (err) {
-            throw new InvalidRequestError(`failed to compute root key: ${(err as Error).message}`);
-          }
-          if (!(await seal.verifyRootKey(rootKey))) {
-            throw new InvalidRequestError('root generation aborted: root key verification failed: Unseal failed, invalid key');
-          }
-        } finally {
-          rootKey?.fill(0);
-          for (const k of entered) k.fill(0);
-        }
+        await checkQuorum(entered, (k) => seal.verifyRootKey(k), 'root generation aborted: ');
 
         const token = await deps.createRootToken();
         let encoded: string;

@@ -1,5 +1,6 @@
 // Decoding an unseal key as Vault's sys/unseal does: hex is tried first and used only when its
 // decoded length is a plausible key length (16..33 bytes), otherwise standard base64.
+import { combine } from '../crypto/shamir.js';
 import { InvalidRequestError } from '../errors.js';
 
 export const MIN_KEY_BYTES = 16;
@@ -35,4 +36,24 @@ export function assertKeyLength(key: Uint8Array, expected: number): void {
   if (key.length < MIN_KEY_BYTES) throw new InvalidRequestError(`invalid key: key is shorter than minimum ${MIN_KEY_BYTES} bytes`);
   if (key.length > MAX_KEY_BYTES) throw new InvalidRequestError(`invalid key: key is longer than maximum ${MAX_KEY_BYTES} bytes`);
   if (key.length !== expected) throw new InvalidRequestError(`invalid key: expected a ${expected}-byte key, got ${key.length} bytes`);
+}
+
+/**
+ * Combines a quorum of entered shares and checks the result opens the barrier; `prefix` begins the
+ * verification failure message (Vault words it per operation). The shares and the combined key are
+ * wiped whatever happens: once a threshold was entered, those shares are spent.
+ */
+export async function checkQuorum(entered: Buffer[], verify: (rootKey: Uint8Array) => Promise<boolean>, prefix: string): Promise<void> {
+  let rootKey: Uint8Array | undefined;
+  try {
+    try {
+      rootKey = entered.length === 1 ? Buffer.from(entered[0]!) : combine(entered);
+    } catch (err) {
+      throw new InvalidRequestError(`failed to compute root key: ${(err as Error).message}`);
+    }
+    if (!(await verify(rootKey))) throw new InvalidRequestError(`${prefix}root key verification failed: Unseal failed, invalid key`);
+  } finally {
+    rootKey?.fill(0);
+    for (const k of entered) k.fill(0);
+  }
 }
