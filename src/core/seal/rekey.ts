@@ -8,6 +8,7 @@
 // State lives in memory only, like Vault's: sealing (or a restart) forgets the attempt, and every
 // share entered or generated is held in a Buffer that is zeroed when the attempt ends.
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createKeyedMutex } from '../../lib/keyed-mutex.js';
 import type { StorageBackend } from '../../storage/backend.js';
 import { encodeJSON, getJSON } from '../../storage/json.js';
 import { combine, split } from '../crypto/shamir.js';
@@ -123,12 +124,8 @@ export function createRekeyOperation(deps: RekeyDeps) {
   const now = deps.now ?? Date.now;
   let attempt: Attempt | undefined;
   // One rekey step at a time (Vault's rekeyLock).
-  let queue: Promise<unknown> = Promise.resolve();
-  const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = queue.then(work, work);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const lock = createKeyedMutex();
+  const exclusive = <T>(work: () => Promise<T>): Promise<T> => lock.run('rekey', work);
 
   function clear(): void {
     if (!attempt) return;

@@ -6,6 +6,7 @@
 // State lives in memory only, like Vault's: sealing (or a restart) forgets the attempt, and the
 // shares entered are held in Buffers that are zeroed when they are used or the attempt ends.
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createKeyedMutex } from '../../lib/keyed-mutex.js';
 import { randomBase62 } from '../../lib/ids.js';
 import { encodeRootToken, ROOT_TOKEN_OTP_LENGTH } from '../../lib/root-token.js';
 import { InternalError, InvalidRequestError, SealedError } from '../errors.js';
@@ -48,12 +49,8 @@ export interface RootGenerationDeps {
 export function createRootGeneration(deps: RootGenerationDeps) {
   const { seal } = deps;
   let attempt: Attempt | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
-  const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = queue.then(work, work);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const lock = createKeyedMutex();
+  const exclusive = <T>(work: () => Promise<T>): Promise<T> => lock.run('generate-root', work);
 
   function clear(): void {
     if (!attempt) return;
