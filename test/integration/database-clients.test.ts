@@ -97,7 +97,7 @@ describe('database engine with real clients (PostgreSQL)', () => {
     }
   });
 
-  it('python3-hvac: configure, roles, creds, leases, static roles (null rotation_statements), rotate-root', async () => {
+  it('python3-hvac: configure, roles, creds, leases, static roles (null rotation_statements), a least-privilege app token, rotate-root', async () => {
     const script = join(repoRoot, 'test/integration/apps/db_hvac.py');
     const py = runApp('/usr/bin/python3', [script, srv.address, srv.rootToken, db.host, String(db.port), ADMIN.user, ADMIN.password, EXISTING.user], {});
     const code = await py.exited;
@@ -126,6 +126,12 @@ describe('database engine with real clients (PostgreSQL)', () => {
     assert.equal(await t.runAs(db, EXISTING.user, out.static_creds_rotated.password, 'SELECT 1'), '');
     assert.notEqual(await t.runAs(db, EXISTING.user, out.static_creds.password, 'SELECT 1'), '');
     assert.match(out.lookup_after_revoke, /invalid lease/);
+    // The least-privilege application token: creds, renew with increment null, revoke; config refused.
+    assert.match(out.app.username, /^v-token-hv-ro-/);
+    assert.equal(out.app.lease_duration, 3600);
+    assert.ok(out.app.renewed > 3500 && out.app.renewed <= 3600, String(out.app.renewed));
+    assert.equal(out.app.config_read, 'forbidden');
+    assert.equal(await t.userExists(db, out.app.username), false);
     assert.equal(await t.userExists(db, out.creds.username), false);
     for (const u of out.prefix_users) assert.equal(await t.userExists(db, u), false);
     assert.notEqual(await t.runAs(db, ADMIN.user, ADMIN.password, 'SELECT 1'), '');

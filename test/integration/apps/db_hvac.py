@@ -50,6 +50,26 @@ out["static_creds"] = db.get_static_credentials(name="hv-static", mount_point="d
 client.write("db/rotate-role/hv-static")
 out["static_creds_rotated"] = db.get_static_credentials(name="hv-static", mount_point="db")["data"]
 
+# An application token that may read its role's creds and renew/revoke leases, nothing else.
+client.sys.create_or_update_policy(name="hv-app", policy="""
+path "db/creds/hv-ro" { capabilities = ["read"] }
+path "sys/leases/renew" { capabilities = ["update"] }
+path "sys/leases/revoke" { capabilities = ["update"] }
+""")
+app_token = client.create_token(policies=["hv-app"], ttl="1h")["auth"]["client_token"]
+app = hvac.Client(url=addr, token=app_token)
+app_creds = app.secrets.database.generate_credentials(name="hv-ro", mount_point="db")
+# increment=None goes out as JSON null: "not set", so the lease keeps its TTL.
+app_renewed = app.sys.renew_lease(lease_id=app_creds["lease_id"])
+try:
+    app.secrets.database.read_connection(name="pg", mount_point="db")
+    denied = "allowed"
+except hvac.exceptions.Forbidden as e:
+    denied = "forbidden"
+app.sys.revoke_lease(lease_id=app_creds["lease_id"])
+out["app"] = {"username": app_creds["data"]["username"], "lease_duration": app_creds["lease_duration"],
+              "renewed": app_renewed["lease_duration"], "config_read": denied}
+
 client.sys.revoke_lease(lease_id=creds["lease_id"])
 try:
     client.sys.read_lease(lease_id=creds["lease_id"])
