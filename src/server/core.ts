@@ -182,7 +182,7 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
         const m = mounts?.match(leaseId)?.mount;
         if (!m) return undefined;
         const info = m.info;
-        return { backend: m.backend, storage: m.storage, mountPath: info.path, maxLeaseTTL: () => info.config.maxLeaseTTL || defaults.maxLeaseTTL };
+        return { backend: m.backend, storage: m.storage, mountPath: info.path, maxLeaseTTL: () => effectiveTTLs(info.config, defaults).maxTTL };
       },
       revokeToken: async (id) => { await tokens?.revokeById(id); },
       tokenExists: async (id) => (await tokens?.existsById(id)) ?? false,
@@ -194,8 +194,8 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
     tokens = createTokenStore({
       // Token entries are read on every request; the token store is their only writer.
       storage: createCachedStorage(createStorageView(barrier, 'sys/token/'), { maxEntries: 20_000, cacheable: (k) => k.startsWith('id/') }),
-      defaultTTL: () => tokenTTL()?.defaultLeaseTTL || defaults.defaultLeaseTTL,
-      maxTTL: () => tokenTTL()?.maxLeaseTTL || defaults.maxLeaseTTL,
+      defaultTTL: () => effectiveTTLs(tokenTTL(), defaults).defaultTTL,
+      maxTTL: () => effectiveTTLs(tokenTTL(), defaults).maxTTL,
       onRevoke: async (entry: TokenEntry) => {
         const cubbyhole = mounts?.get('secret', 'cubbyhole/');
         if (cubbyhole && entry.cubbyholeId) await destroyCubbyhole(cubbyhole.storage, entry.cubbyholeId);
@@ -278,10 +278,9 @@ export function createCore(options: CoreOptions, ext: CoreExtensions = {}) {
   const intents: IntentHandler = {
     async registerLease(request: Request, secret: SecretIntent) {
       const m = unsealed().mounts.get(request.mount.path.startsWith('auth/') ? 'auth' : 'secret', request.mount.path.replace(/^auth\//, ''));
-      const cfg = m?.info.config ?? request.mount.config;
       const lease = await unsealed().leases.register({
         path: request.fullPath, secret, tokenId: request.token?.type === 'service' ? request.token.id : '',
-        defaultTTL: cfg.defaultLeaseTTL || defaults.defaultLeaseTTL, maxTTL: cfg.maxLeaseTTL || defaults.maxLeaseTTL,
+        ...effectiveTTLs(m?.info.config ?? request.mount.config, defaults),
       });
       // The lease is durable: the WAL entries that guarded the secret's creation are done with.
       for (const id of secret.walIds ?? []) await deleteWAL(request.storage, id).catch(() => undefined);
@@ -385,21 +384,25 @@ function observation(meta: RequestMeta, status: number): RequestObservation {
   };
 }
 
+type TTLDefaults = { defaultLeaseTTL: number; maxLeaseTTL: number };
+
+/** A mount's effective TTLs in seconds: its tuning, else the server's defaults. */
+function effectiveTTLs(cfg: { defaultLeaseTTL: number; maxLeaseTTL: number } | undefined, defaults: TTLDefaults): { defaultTTL: number; maxTTL: number } {
+  return { defaultTTL: cfg?.defaultLeaseTTL || defaults.defaultLeaseTTL, maxTTL: cfg?.maxLeaseTTL || defaults.maxLeaseTTL };
+}
+
 /**
  * A login token is renewed only with the consent of the auth method that issued it (Backend.authRenew),
  * on that auth mount's TTLs. Tokens of the token store itself renew on the token mount's TTLs.
  */
-type TTLDefaults = { defaultLeaseTTL: number; maxLeaseTTL: number };
-
 async function loginRenewLimits(entry: TokenEntry, mounts: MountTable | undefined, defaults: TTLDefaults): Promise<RenewLimits | undefined> {
   if (!entry.path.startsWith('auth/') || entry.path.startsWith('auth/token/')) return undefined;
   const m = mounts?.match(entry.path)?.mount;
   if (!m) throw new InvalidRequestError('the auth method that issued this token is no longer mounted');
   if (!m.backend.authRenew) throw new InvalidRequestError('this auth type does not support renewal');
   const r = await m.backend.authRenew({ internal: entry.loginInternal ?? {}, metadata: entry.meta ?? {}, storage: m.storage });
-  const cfg = m.info.config;
-  const mountMax = cfg.maxLeaseTTL || defaults.maxLeaseTTL;
-  return { defaultTTL: cfg.defaultLeaseTTL || defaults.defaultLeaseTTL, maxTTL: r?.maxTTL ? Math.min(r.maxTTL, mountMax) : mountMax, ttl: r?.ttl };
+  const { defaultTTL, maxTTL } = effectiveTTLs(m.info.config, defaults);
+  return { defaultTTL, maxTTL: r?.maxTTL ? Math.min(r.maxTTL, maxTTL) : maxTTL, ttl: r?.ttl };
 }
 
 /**
@@ -410,16 +413,12 @@ async function issueLoginToken(tokens: TokenStore, request: Request, auth: AuthI
   const mountName = request.mount.path.replace(/^auth\//, '').replace(/\/$/, '').replace(/\//g, '-');
   const displayName = auth.displayName ? `${mountName}-${auth.displayName}` : mountName;
   const type = auth.tokenType === 'batch' || auth.tokenType === 'default-batch' ? 'batch' : 'service';
-  const cfg = request.mount.config;
-  const { token, entry, warnings } = await tokens.create({
+  const { defaultTTL, maxTTL } = effectiveTTLs(request.mount.config, defaults);
+  const { token, entry } = await tokens.create({
     policies: sanitizePolicies(auth.policies, !auth.noDefaultPolicy), meta: auth.metadata ?? null, displayName,
     ttl: auth.ttl, explicitMaxTTL: auth.explicitMaxTTL, period: auth.period, numUses: auth.numUses, renewable: auth.renewable ?? true,
     type, path: request.fullPath, orphan: true, loginInternal: auth.internal,
-    mountTTL: {
-      defaultTTL: cfg.defaultLeaseTTL || defaults.defaultLeaseTTL,
-      maxTTL: Math.min(auth.maxTTL && auth.maxTTL > 0 ? auth.maxTTL : Infinity, cfg.maxLeaseTTL || defaults.maxLeaseTTL),
-    },
+    mountTTL: { defaultTTL, maxTTL: auth.maxTTL && auth.maxTTL > 0 ? Math.min(auth.maxTTL, maxTTL) : maxTTL },
   });
-  void warnings;
   return tokens.authResponse(token, entry);
 }
